@@ -1,0 +1,218 @@
+using System.Diagnostics;
+
+namespace Cortex.Mcp.Fast.ServerSentEvents;
+
+/// <summary>
+/// Interprets lines as the WHATWG event-stream format does: collects fields into the event being built and reports
+/// when a blank line dispatches it. The dispatched event stays in place until <see cref="ResetAfterDispatch"/>.
+/// </summary>
+/// <remarks>
+/// A mutable struct owned by one <see cref="SseEventReader"/>; used in place. Every buffer is pooled and bounded by a
+/// limit, so a stream cannot make it hold more than MaxLineLength + MaxEventSize + 2 x MaxIdLength (plus pool
+/// rounding).
+/// </remarks>
+internal struct SseEventAccumulator
+{
+    /// <summary>The largest <c>retry</c> value that still fits a <see cref="TimeSpan"/>, in milliseconds.</summary>
+    private const long MaxRetryMilliseconds = long.MaxValue / TimeSpan.TicksPerMillisecond;
+
+    /// <summary>The data limit, copied from the options.</summary>
+    private readonly int _maxEventSize;
+
+    /// <summary>The id limit, copied from the options.</summary>
+    private readonly int _maxIdLength;
+
+    /// <summary>The event type limit: the line limit, since one line carries the whole value.</summary>
+    private readonly int _maxLineLength;
+
+    /// <summary>The data buffer: data lines joined with LF (the spec's trailing LF is never stored).</summary>
+    private PooledByteBuffer _data;
+
+    /// <summary>True once a data field was seen since the last dispatch (the spec's "data buffer is not empty").</summary>
+    private bool _hasData;
+
+    /// <summary>The event type buffer.</summary>
+    private PooledByteBuffer _eventType;
+
+    /// <summary>An id set by the event being built, not yet committed by a blank line.</summary>
+    private PooledByteBuffer _pendingId;
+
+    /// <summary>True when <see cref="_pendingId"/> holds an id to commit at the next blank line.</summary>
+    private bool _hasPendingId;
+
+    /// <summary>The last event id string: committed at each blank line, sticky across events.</summary>
+    private PooledByteBuffer _lastEventId;
+
+    /// <summary>The last valid <c>retry</c> value in milliseconds, or -1 when none was seen.</summary>
+    private long _retryMilliseconds;
+
+    public SseEventAccumulator(int maxLineLength, int maxEventSize, int maxIdLength)
+    {
+        _maxLineLength = maxLineLength;
+        _maxEventSize = maxEventSize;
+        _maxIdLength = maxIdLength;
+        _retryMilliseconds = -1;
+    }
+
+    /// <summary>Gets the data of the dispatched event.</summary>
+    public readonly ReadOnlySpan<byte> Data => _data.Span;
+
+    /// <summary>Gets the event type of the dispatched event; empty means the default <c>message</c>.</summary>
+    public readonly ReadOnlySpan<byte> EventType => _eventType.Span;
+
+    /// <summary>Gets the last event id string.</summary>
+    public readonly ReadOnlySpan<byte> LastEventId => _lastEventId.Span;
+
+    /// <summary>Gets the last valid reconnection time, or null.</summary>
+    public readonly TimeSpan? ReconnectionInterval =>
+        _retryMilliseconds < 0 ? null : TimeSpan.FromTicks(_retryMilliseconds * TimeSpan.TicksPerMillisecond);
+
+    /// <summary>Processes one line (without its line ending). Returns true when it dispatched an event.</summary>
+    public bool ProcessLine(ReadOnlySpan<byte> line)
+    {
+        if (line.IsEmpty)
+        {
+            // Spec: "If the line is empty (a blank line): Dispatch the event."
+            return Dispatch();
+        }
+
+        int colon = line.IndexOf(SseFieldNames.Colon);
+        if (colon == 0)
+        {
+            // Spec: "If the line starts with a U+003A COLON character (:): Ignore the line."
+            return false;
+        }
+
+        ReadOnlySpan<byte> name;
+        ReadOnlySpan<byte> value;
+        if (colon > 0)
+        {
+            // Spec: "Collect the characters on the line before the first U+003A COLON character (:), and let field be
+            // that string. Collect the characters on the line after the first U+003A COLON character (:), and let
+            // value be that string. If value starts with a U+0020 SPACE character, remove it from value."
+            name = line[..colon];
+            value = line[(colon + 1)..];
+            if (!value.IsEmpty && value[0] == SseFieldNames.Space)
+            {
+                value = value[1..];
+            }
+        }
+        else
+        {
+            // Spec: "using the whole line as the field name, and the empty string as the field value."
+            name = line;
+            value = default;
+        }
+
+        ProcessField(name, value);
+        return false;
+    }
+
+    /// <summary>Forgets the dispatched event's data and type; call before reading on after a dispatch.</summary>
+    public void ResetAfterDispatch()
+    {
+        // Spec: "Set the data buffer and the event type buffer to the empty string."
+        _data.Clear();
+        _hasData = false;
+        _eventType.Clear();
+    }
+
+    /// <summary>Returns every buffer to the pool.</summary>
+    public void Dispose()
+    {
+        _data.Dispose();
+        _eventType.Dispose();
+        _pendingId.Dispose();
+        _lastEventId.Dispose();
+        _hasData = false;
+        _hasPendingId = false;
+    }
+
+    private void ProcessField(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
+    {
+        // Field names are case-sensitive; switch on length first so most lines cost one compare.
+        switch (name.Length)
+        {
+            case 4 when name.SequenceEqual(SseFieldNames.Data):
+                // Spec: "Append the field value to the data buffer, then append a single U+000A LINE FEED (LF)
+                // character to the data buffer." Stored as LF-separated lines, which equals the spec's buffer once
+                // dispatch removes the trailing LF.
+                _data.AppendLine(value, _hasData, _maxEventSize, SseLimit.Event);
+                _hasData = true;
+                break;
+            case 5 when name.SequenceEqual(SseFieldNames.Event):
+                // Spec: "Set the event type buffer to the field value."
+                _eventType.Set(value, _maxLineLength, SseLimit.Line);
+                break;
+            case 2 when name.SequenceEqual(SseFieldNames.Id):
+                if (value.Length > _maxIdLength)
+                {
+                    SseLimitExceededException.Throw(SseLimit.Id, _maxIdLength);
+                }
+
+                // Spec: "If the field value does not contain U+0000 NULL, then set the last event ID buffer to the
+                // field value. Otherwise, ignore the field."
+                if (!value.Contains((byte)0))
+                {
+                    _pendingId.Set(value, _maxIdLength, SseLimit.Id);
+                    _hasPendingId = true;
+                }
+
+                break;
+            case 5 when name.SequenceEqual(SseFieldNames.Retry):
+                ProcessRetry(value);
+                break;
+            default:
+                // Spec: "Otherwise: The field is ignored."
+                break;
+        }
+    }
+
+    private void ProcessRetry(ReadOnlySpan<byte> value)
+    {
+        // Spec: "If the field value consists of only ASCII digits, then interpret the field value as an integer in
+        // base ten, and set the event stream's reconnection time to that integer. Otherwise, ignore the field."
+        // An empty value or one too large for a TimeSpan is ignored as well.
+        if (value.IsEmpty)
+        {
+            return;
+        }
+
+        long milliseconds = 0;
+        foreach (byte b in value)
+        {
+            uint digit = (uint)(b - '0');
+            if (digit > 9 || milliseconds > (MaxRetryMilliseconds - digit) / 10)
+            {
+                return;
+            }
+
+            milliseconds = (milliseconds * 10) + digit;
+        }
+
+        _retryMilliseconds = milliseconds;
+    }
+
+    private bool Dispatch()
+    {
+        // Spec: "Set the last event ID string of the event source to the value of the last event ID buffer. The
+        // buffer does not get reset." The buffer and the string differ only while an event is being built, so the
+        // pending id is swapped in rather than copied.
+        if (_hasPendingId)
+        {
+            (_lastEventId, _pendingId) = (_pendingId, _lastEventId);
+            _hasPendingId = false;
+        }
+
+        if (!_hasData)
+        {
+            // Spec: "If the data buffer is an empty string, set the data buffer and the event type buffer to the
+            // empty string and return."
+            _eventType.Clear();
+            return false;
+        }
+
+        Debug.Assert(_data.Length <= _maxEventSize, "The data limit is checked on every append.");
+        return true;
+    }
+}

@@ -1,0 +1,357 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+using System.IO.Pipelines;
+
+namespace Cortex.Mcp.Fast.ServerSentEvents;
+
+/// <summary>
+/// Reads server-sent events (the WHATWG <c>text/event-stream</c> format) from a <see cref="PipeReader"/> or from a
+/// buffered <see cref="ReadOnlySequence{T}"/>, one event per <see cref="MoveNextAsync"/> or <see cref="MoveNext"/>,
+/// without allocating per event.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Each event's fields are copied into buffers rented from <see cref="ArrayPool{T}.Shared"/> and owned by the reader;
+/// <see cref="Current"/> is a view over them, valid until the next move or <see cref="Dispose"/>. The buffers grow
+/// to what the stream needs, bounded by <see cref="SseParserOptions"/>, and are returned on <see cref="Dispose"/>.
+/// </para>
+/// <para>
+/// The reader never completes the <see cref="PipeReader"/>: the caller owns it. Between moves the reader may keep
+/// one pipe read open (the unread rest of the last buffer); <see cref="Dispose"/> hands it back unconsumed.
+/// </para>
+/// <para>Not thread-safe: one caller moves the reader at a time, and does not touch the pipe while it is in use.</para>
+/// </remarks>
+public sealed class SseEventReader : IDisposable
+{
+    /// <summary>The async source, or null for a sequence source.</summary>
+    private readonly PipeReader? _pipe;
+
+    /// <summary>The line limit, copied from the options.</summary>
+    private readonly int _maxLineLength;
+
+    /// <summary>Line splitting state that survives across buffers.</summary>
+    private SseScanState _scan;
+
+    /// <summary>Field interpretation state and the buffers of the current event.</summary>
+    private SseEventAccumulator _events;
+
+    /// <summary>
+    /// The input not yet parsed: for a sequence source the unread rest of it; for a pipe source the buffer of the
+    /// read held open (valid only while <see cref="_holding"/>).
+    /// </summary>
+    private ReadOnlySequence<byte> _buffer;
+
+    /// <summary>For a pipe source, the whole buffer of the read held open, for <c>AdvanceTo</c>'s examined position.</summary>
+    private ReadOnlySequence<byte> _heldRead;
+
+    /// <summary>True while a pipe read is held open (its buffer not yet handed back with <c>AdvanceTo</c>).</summary>
+    private bool _holding;
+
+    /// <summary>True when the held read said the pipe's writer completed: no input after <see cref="_buffer"/>.</summary>
+    private bool _isFinalBuffer;
+
+    /// <summary>True while <see cref="Current"/> is an event (the last move returned true).</summary>
+    private bool _hasCurrent;
+
+    /// <summary>True once the end of the input was reached, or after a limit was exceeded.</summary>
+    private bool _finished;
+
+    /// <summary>True after <see cref="Dispose"/>.</summary>
+    private bool _disposed;
+
+    /// <summary>Creates a reader over a pipe; move it with <see cref="MoveNextAsync"/>.</summary>
+    /// <param name="reader">The source of the event stream. The caller owns it: the reader never completes it.</param>
+    /// <param name="options">The limits, or null for <see cref="SseParserOptions.Default"/>.</param>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The two sources take different first arguments, so calls are never ambiguous; the agreed API shape.")]
+    public SseEventReader(PipeReader reader, SseParserOptions? options = null)
+        : this(options)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        _pipe = reader;
+    }
+
+    /// <summary>Creates a reader over a buffered body; move it with <see cref="MoveNext"/>.</summary>
+    /// <param name="buffer">The whole event stream. The end of the buffer is the end of the stream.</param>
+    /// <param name="options">The limits, or null for <see cref="SseParserOptions.Default"/>.</param>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The two sources take different first arguments, so calls are never ambiguous; the agreed API shape.")]
+    public SseEventReader(ReadOnlySequence<byte> buffer, SseParserOptions? options = null)
+        : this(options)
+    {
+        _buffer = buffer;
+        _isFinalBuffer = true;
+    }
+
+    private SseEventReader(SseParserOptions? options)
+    {
+        options ??= SseParserOptions.Default;
+        _maxLineLength = options.MaxLineLength;
+        _events = new SseEventAccumulator(options.MaxLineLength, options.MaxEventSize, options.MaxIdLength);
+    }
+
+    /// <summary>Gets the event the last move returned true for.</summary>
+    /// <exception cref="InvalidOperationException">The last move did not return true (or there was none).</exception>
+    /// <exception cref="ObjectDisposedException">The reader is disposed.</exception>
+    public SseEvent Current
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (!_hasCurrent)
+            {
+                ThrowNoCurrent();
+            }
+
+            return new SseEvent(_events.Data, _events.EventType, _events.LastEventId);
+        }
+    }
+
+    /// <summary>
+    /// Gets the last event id string, to send as <c>Last-Event-ID</c> when reconnecting: the id in effect at the last
+    /// blank line, sticky across events (a block without data still updates it). Empty when none was set or an empty
+    /// id reset it. Valid until the next move.
+    /// </summary>
+    public ReadOnlySpan<byte> LastEventId => _events.LastEventId;
+
+    /// <summary>Gets the reconnection time from the last valid <c>retry</c> field, or null when there was none.</summary>
+    public TimeSpan? ReconnectionInterval => _events.ReconnectionInterval;
+
+    /// <summary>Moves to the next event of a buffered (<see cref="ReadOnlySequence{T}"/>) source.</summary>
+    /// <returns>True when <see cref="Current"/> is the next event; false at the end of the stream.</returns>
+    /// <exception cref="InvalidOperationException">The reader was created over a <see cref="PipeReader"/>.</exception>
+    /// <exception cref="SseLimitExceededException">The stream exceeded a limit; the reader is then finished.</exception>
+    public bool MoveNext()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_pipe is not null)
+        {
+            throw new InvalidOperationException("This reader reads a PipeReader; use MoveNextAsync.");
+        }
+
+        BeginMove();
+        if (_finished)
+        {
+            return false;
+        }
+
+        try
+        {
+            if (TryParse(out SequencePosition consumed))
+            {
+                _buffer = _buffer.Slice(consumed);
+                _hasCurrent = true;
+                return true;
+            }
+        }
+        catch (SseLimitExceededException)
+        {
+            _finished = true;
+            throw;
+        }
+
+        // Spec: "Once the end of the file is reached, any pending data must be discarded."
+        _buffer = default;
+        _finished = true;
+        return false;
+    }
+
+    /// <summary>Moves to the next event of a <see cref="PipeReader"/> source.</summary>
+    /// <param name="cancellationToken">Cancels waiting for input.</param>
+    /// <returns>True when <see cref="Current"/> is the next event; false at the end of the stream.</returns>
+    /// <exception cref="InvalidOperationException">The reader was created over a <see cref="ReadOnlySequence{T}"/>.</exception>
+    /// <exception cref="SseLimitExceededException">The stream exceeded a limit; the reader is then finished.</exception>
+    /// <exception cref="OperationCanceledException">The token was canceled, or the pipe's pending read was canceled.</exception>
+    public ValueTask<bool> MoveNextAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_pipe is null)
+        {
+            throw new InvalidOperationException("This reader reads a buffered sequence; use MoveNext.");
+        }
+
+        BeginMove();
+        if (_finished)
+        {
+            return new ValueTask<bool>(false);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        try
+        {
+            while (true)
+            {
+                if (_holding && TryParseHeld(out bool moved))
+                {
+                    return new ValueTask<bool>(moved);
+                }
+
+                // Habit 6: stay synchronous while the pipe already has data.
+                ValueTask<ReadResult> read = _pipe.ReadAsync(cancellationToken);
+                if (!read.IsCompletedSuccessfully)
+                {
+                    return AwaitReadAsync(read, cancellationToken);
+                }
+
+                Hold(read.Result);
+            }
+        }
+        catch (SseLimitExceededException)
+        {
+            Fail();
+            throw;
+        }
+    }
+
+    /// <summary>Returns the pooled buffers and hands any held pipe read back unconsumed. Does not complete the pipe.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _hasCurrent = false;
+        ReleaseHeldRead();
+        _events.Dispose();
+        _scan.PartialLine.Dispose();
+    }
+
+    [DoesNotReturn]
+    private static void ThrowNoCurrent() =>
+        throw new InvalidOperationException("There is no current event: call MoveNext or MoveNextAsync and check that it returned true.");
+
+    private async ValueTask<bool> AwaitReadAsync(ValueTask<ReadResult> read, CancellationToken cancellationToken)
+    {
+        Debug.Assert(_pipe is not null && !_holding, "Reads happen only on a pipe source with no read held.");
+        try
+        {
+            while (true)
+            {
+                Hold(await read.ConfigureAwait(false));
+                if (TryParseHeld(out bool moved))
+                {
+                    return moved;
+                }
+
+                read = _pipe.ReadAsync(cancellationToken);
+            }
+        }
+        catch (SseLimitExceededException)
+        {
+            Fail();
+            throw;
+        }
+    }
+
+    /// <summary>Starts a move: the previous event's buffers may now be reused.</summary>
+    private void BeginMove()
+    {
+        if (_hasCurrent)
+        {
+            _hasCurrent = false;
+            _events.ResetAfterDispatch();
+        }
+    }
+
+    /// <summary>Takes a pipe read: its buffer is parsed in place, across moves, until used up.</summary>
+    private void Hold(in ReadResult result)
+    {
+        Debug.Assert(_pipe is not null && !_holding, "Only one read is held at a time.");
+        if (result.IsCanceled)
+        {
+            // Someone called CancelPendingRead: hand the buffer back untouched and stop this move.
+            _pipe.AdvanceTo(result.Buffer.Start);
+            throw new OperationCanceledException("The pending read of the PipeReader was canceled.");
+        }
+
+        _heldRead = result.Buffer;
+        _buffer = result.Buffer;
+        _isFinalBuffer = result.IsCompleted;
+        _holding = true;
+    }
+
+    /// <summary>
+    /// Parses the held read. Returns true when the move is decided (<paramref name="moved"/> says how); false when
+    /// the read was used up and handed back, and more input must be read.
+    /// </summary>
+    private bool TryParseHeld(out bool moved)
+    {
+        Debug.Assert(_pipe is not null && _holding, "Parse only a held read.");
+        if (TryParse(out SequencePosition consumed))
+        {
+            // Keep the read open: the rest of its buffer likely holds the next events, and Current lives in our own
+            // buffers, so nothing points into the pipe after this returns.
+            _buffer = _buffer.Slice(consumed);
+            _hasCurrent = true;
+            moved = true;
+            return true;
+        }
+
+        // Habit 7: everything up to `consumed` is used (a partial line lives in our buffer), and everything was
+        // examined, so the next read waits for new bytes.
+        _holding = false;
+        _buffer = default;
+        _pipe.AdvanceTo(consumed, _heldRead.End);
+        _heldRead = default;
+        if (_isFinalBuffer)
+        {
+            // The writer completed and the buffer is used up (IsCompleted && nothing left to parse).
+            // Spec: "Once the end of the file is reached, any pending data must be discarded."
+            _finished = true;
+            moved = false;
+            return true;
+        }
+
+        moved = false;
+        return false;
+    }
+
+    /// <summary>
+    /// Parses <see cref="_buffer"/> up to the next dispatched event. Returns true with the position after that event,
+    /// or false with the position up to which input was used (all of it, but for an unsettled byte order mark).
+    /// </summary>
+    private bool TryParse(out SequencePosition consumed)
+    {
+        ReadOnlySequence<byte> buffer = _buffer;
+        if (!_scan.BomChecked && !_scan.TrySkipBom(ref buffer, _isFinalBuffer))
+        {
+            consumed = buffer.Start;
+            return false;
+        }
+
+        var lines = new SseLineParser(ref _scan, buffer, _maxLineLength);
+        while (lines.TryReadLine(out ReadOnlySpan<byte> line))
+        {
+            if (_events.ProcessLine(line))
+            {
+                consumed = lines.Position;
+                return true;
+            }
+        }
+
+        consumed = buffer.End;
+        return false;
+    }
+
+    /// <summary>After a limit was exceeded: finish, and hand any held read back so the caller can still use the pipe.</summary>
+    private void Fail()
+    {
+        _finished = true;
+        _hasCurrent = false;
+        ReleaseHeldRead();
+    }
+
+    private void ReleaseHeldRead()
+    {
+        if (_holding)
+        {
+            _holding = false;
+
+            // Consume what was parsed; leave the rest unexamined so the owner's next read returns it at once.
+            _pipe!.AdvanceTo(_buffer.Start, _buffer.Start);
+            _buffer = default;
+            _heldRead = default;
+        }
+    }
+}
