@@ -1,0 +1,34 @@
+namespace Cortex.Mcp.Fast.Resilience;
+
+/// <summary>How a call attempt failed; the input of <see cref="RetryPolicy"/>'s classification.</summary>
+public enum FailureKind
+{
+    /// <summary>The attempt did not fail.</summary>
+    None = 0,
+
+    /// <summary>No connection could be made (refused, unreachable, DNS, TLS handshake, connect timeout). The
+    /// request provably never reached the server.</summary>
+    ConnectFailure = 1,
+
+    /// <summary>The request failed before any of it was written to the wire (for example a pooled connection found
+    /// closed before sending). The request provably never reached the server.</summary>
+    RequestNotSent = 2,
+
+    /// <summary>The attempt ran out of time after the request may have been sent.</summary>
+    Timeout = 3,
+
+    /// <summary>The server answered with a non-success HTTP status (pass the status code alongside).</summary>
+    HttpStatus = 4,
+
+    /// <summary>The server's reply broke the protocol: bad JSON or framing, or a size or depth limit exceeded.</summary>
+    ProtocolError = 5,
+
+    /// <summary>The tool ran and reported an error (<c>isError: true</c>): the service itself is healthy.</summary>
+    ToolError = 6,
+
+    /// <summary>The caller cancelled: never the service's fault.</summary>
+    Canceled = 7,
+
+    /// <summary>Any other failure (an unexpected exception, a connection reset after sending).</summary>
+    Other = 8,
+}

@@ -1,0 +1,88 @@
+namespace Cortex.Mcp.Fast.Resilience;
+
+/// <summary>Settings of a <see cref="RetryBudget"/> (Finagle's <c>RetryBudget(ttl, minRetriesPerSec,
+/// percentCanRetry)</c>; Tower's budget has the same shape). Setters validate at once.</summary>
+public sealed class RetryBudgetOptions
+{
+    /// <summary>Finagle's default of <see cref="RetryRatio"/>.</summary>
+    internal const double DefaultRetryRatio = 0.2;
+
+    /// <summary>Finagle's default of <see cref="MinRetriesPerSecond"/>.</summary>
+    internal const int DefaultMinRetriesPerSecond = 10;
+
+    /// <summary>Upper limit of <see cref="RetryRatio"/> (Finagle allows up to 1000 %).</summary>
+    internal const double MaxRetryRatio = 10;
+
+    /// <summary>Finagle's default of <see cref="TimeToLive"/>.</summary>
+    internal static readonly TimeSpan DefaultTimeToLive = TimeSpan.FromSeconds(10);
+
+    /// <summary>Backing field of <see cref="TimeToLive"/>.</summary>
+    private TimeSpan _timeToLive = DefaultTimeToLive;
+
+    /// <summary>Backing field of <see cref="MinRetriesPerSecond"/>.</summary>
+    private int _minRetriesPerSecond = DefaultMinRetriesPerSecond;
+
+    /// <summary>Backing field of <see cref="RetryRatio"/>.</summary>
+    private double _retryRatio = DefaultRetryRatio;
+
+    /// <summary>20 % of requests, plus 10 retries per second, over 10 s. A new instance each time.</summary>
+    public static RetryBudgetOptions Default => new();
+
+    /// <summary>How long a recorded request or a withdrawn retry stays in the ledger.</summary>
+    /// <value>The default value is 10 seconds (Finagle's). Must lie between 1 and 60 seconds.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is outside 1 to 60 seconds.</exception>
+    public TimeSpan TimeToLive
+    {
+        get => _timeToLive;
+        set
+        {
+            OptionGuard.InRange(value, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60), nameof(TimeToLive), "1 and 60 seconds");
+            _timeToLive = value;
+        }
+    }
+
+    /// <summary>Retries per second allowed even without traffic (a reserve of this × <see cref="TimeToLive"/>
+    /// retries), so that a quiet service still gets a few.</summary>
+    /// <value>The default value is 10 (Finagle's). Must lie between 0 and 1,000,000.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is outside 0 to 1,000,000.</exception>
+    public int MinRetriesPerSecond
+    {
+        get => _minRetriesPerSecond;
+        set
+        {
+            if (value < 0 || value > 1_000_000)
+            {
+                throw OptionGuard.OutOfRange(
+                    nameof(MinRetriesPerSecond), value, "MinRetriesPerSecond must be between 0 and 1000000.");
+            }
+
+            _minRetriesPerSecond = value;
+        }
+    }
+
+    /// <summary>Retries allowed per recorded request, on top of the reserve.</summary>
+    /// <value>The default value is 0.2 (20 %, Finagle's and Envoy's). Must lie between 0 and 10.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is outside 0 to 10.</exception>
+    public double RetryRatio
+    {
+        get => _retryRatio;
+        set
+        {
+            if (!(value >= 0 && value <= MaxRetryRatio))
+            {
+                throw OptionGuard.OutOfRange(nameof(RetryRatio), value, "RetryRatio must be between 0 and 10.");
+            }
+
+            _retryRatio = value;
+        }
+    }
+
+    /// <summary>Checks every value again; throws the same exceptions as the setters.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>
+    public void Validate()
+    {
+        TimeToLive = _timeToLive;
+        MinRetriesPerSecond = _minRetriesPerSecond;
+        RetryRatio = _retryRatio;
+    }
+}
