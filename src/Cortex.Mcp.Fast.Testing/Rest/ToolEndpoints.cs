@@ -1,0 +1,139 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Microsoft.AspNetCore.Http;
+
+namespace Cortex.Mcp.Fast.Testing.Rest;
+
+/// <summary>
+/// <c>POST /tool/{name}</c>: the tool-call faults (gate, latency, planned failures, error rate), then the body is
+/// read whole from the request <see cref="PipeReader"/> and handed to <see cref="BuiltInTools"/>.
+/// </summary>
+internal sealed class ToolEndpoints
+{
+    private readonly TestFaults _faults;
+    private readonly BuiltInTools _tools;
+    private readonly CancellationToken _stopping;
+
+    public ToolEndpoints(TestFaults faults, TestServiceCounters counters, CancellationToken stopping)
+    {
+        _faults = faults;
+        _stopping = stopping;
+        _tools = new BuiltInTools(faults, counters, stopping);
+    }
+
+    public Task HandleAsync(HttpContext context, ReadOnlyMemory<char> tool)
+    {
+        if (!HttpMethods.IsPost(context.Request.Method))
+        {
+            Responses.WriteMethodNotAllowed(context.Response, "POST");
+            return Task.CompletedTask;
+        }
+
+        var kind = BuiltInTools.Classify(tool.Span);
+        if (_faults.Gate.IsOpen && _faults.ToolLatency == TimeSpan.Zero)
+        {
+            return InjectFailure(context, tool.Span) ? Task.CompletedTask : RunAsync(context, kind, tool);
+        }
+
+        return HandleSlowAsync(context, kind, tool);
+    }
+
+    private async Task HandleSlowAsync(HttpContext context, ToolKind kind, ReadOnlyMemory<char> tool)
+    {
+        using (var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping))
+        {
+            try
+            {
+                await _faults.Gate.PassAsync(linked.Token).ConfigureAwait(false);
+                var latency = _faults.ToolLatency;
+                if (latency > TimeSpan.Zero)
+                {
+                    await Task.Delay(latency, linked.Token).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (linked.IsCancellationRequested)
+            {
+                context.Abort();
+                return;
+            }
+        }
+
+        if (!InjectFailure(context, tool.Span))
+        {
+            await RunAsync(context, kind, tool).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Writes a planned (<see cref="TestFaults.FailNext"/>) or random (<see cref="TestFaults.ErrorRate"/>)
+    /// failure, if this call gets one.</summary>
+    private bool InjectFailure(HttpContext context, ReadOnlySpan<char> tool)
+    {
+        if (_faults.HasFailurePlans && _faults.TryTakeFailure(tool, out var status, out var retryAfter))
+        {
+            Responses.WriteError(context.Response, status, $"Injected failure ({status})", _faults.ErrorBodyForm, retryAfter);
+            return true;
+        }
+
+        if (_faults.ShouldFailRandomly())
+        {
+            var errorStatus = _faults.ErrorStatus;
+            Responses.WriteError(context.Response, errorStatus, $"Injected random failure ({errorStatus})",
+                _faults.ErrorBodyForm, _faults.ErrorRetryAfter);
+            return true;
+        }
+
+        return false;
+    }
+
+    private async Task RunAsync(HttpContext context, ToolKind kind, ReadOnlyMemory<char> tool)
+    {
+        if (kind == ToolKind.Unknown)
+        {
+            Responses.WriteDetail(context.Response, StatusCodes.Status404NotFound, "Unknown tool: " + tool.ToString());
+            return;
+        }
+
+        var reader = context.Request.BodyReader;
+        ReadResult result;
+        try
+        {
+            result = await reader.ReadAsync(context.RequestAborted).ConfigureAwait(false);
+            while (!result.IsCompleted && !result.IsCanceled)
+            {
+                reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+                result = await reader.ReadAsync(context.RequestAborted).ConfigureAwait(false);
+            }
+        }
+        catch (BadHttpRequestException ex)
+        {
+            Responses.WriteDetail(context.Response, ex.StatusCode, "Bad request body: " + ex.Message);
+            return;
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException)
+        {
+            context.Abort(); // the client went away while sending its body
+            return;
+        }
+
+        try
+        {
+            await _tools.RunAsync(context, kind, result.Buffer).ConfigureAwait(false);
+        }
+        finally
+        {
+            reader.AdvanceTo(result.Buffer.End);
+        }
+    }
+}
+
+/// <summary>The tools the service knows.</summary>
+internal enum ToolKind
+{
+    Unknown,
+    Echo,
+    Add,
+    Sleep,
+    Fail,
+    Flaky,
+    Count,
+}
