@@ -166,7 +166,7 @@ public sealed partial class CircuitBreaker
     public void RecordSuccess(in CircuitPermit permit)
     {
         // The word equals the token only when closed, in the permit's period, with a zero count: nothing to do.
-        if (_health is null && Volatile.Read(ref _word) == permit.Token)
+        if (_health is null && Volatile.Read(ref _word) == permit.Token && CircuitWord.IsClosed(permit.Token))
         {
             return;
         }

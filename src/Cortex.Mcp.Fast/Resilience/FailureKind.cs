@@ -29,6 +29,10 @@ public enum FailureKind
     /// <summary>The caller cancelled: never the service's fault.</summary>
     Canceled = 7,
 
-    /// <summary>Any other failure (an unexpected exception, a connection reset after sending).</summary>
+    /// <summary>Any other failure (an unexpected exception, a TLS certificate rejected by policy).</summary>
     Other = 8,
+
+    /// <summary>The connection broke after the request may have reached the server (a reset before or while the
+    /// response arrived, a truncated body). Transient, but the tool may have run: retried only when idempotent.</summary>
+    NetworkError = 9,
 }

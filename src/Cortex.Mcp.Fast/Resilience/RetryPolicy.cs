@@ -30,7 +30,7 @@ public static class RetryPolicy
     /// <remarks>Retrying a non-idempotent call also needs <see cref="IsProvablyNotSent"/>.</remarks>
     public static bool IsRetryable(FailureKind kind, int httpStatus) => kind switch
     {
-        FailureKind.ConnectFailure or FailureKind.RequestNotSent or FailureKind.Timeout => true,
+        FailureKind.ConnectFailure or FailureKind.RequestNotSent or FailureKind.Timeout or FailureKind.NetworkError => true,
         FailureKind.HttpStatus => httpStatus is 408 or 429 or 502 or 503 or 504,
         _ => false,
     };
@@ -45,7 +45,7 @@ public static class RetryPolicy
     public static bool IsBreakerFailure(FailureKind kind, int httpStatus) => kind switch
     {
         FailureKind.ConnectFailure or FailureKind.RequestNotSent or FailureKind.Timeout => true,
-        FailureKind.ProtocolError or FailureKind.Other => true,
+        FailureKind.ProtocolError or FailureKind.Other or FailureKind.NetworkError => true,
         FailureKind.HttpStatus => httpStatus is >= 500 and <= 599 or 408 or 429,
         _ => false,
     };

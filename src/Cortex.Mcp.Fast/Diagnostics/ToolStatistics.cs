@@ -1,0 +1,72 @@
+namespace Cortex.Mcp.Fast.Diagnostics;
+
+/// <summary>
+/// Lock-free counters of one tool of one service (the seed's DiagnosticMcpClient): calls, successes, failures and
+/// total/min/max duration.
+/// </summary>
+/// <remarks>
+/// Every field changes by <see cref="Interlocked"/> operations only. A snapshot read while calls complete may see
+/// counters from slightly different instants (e.g. calls already incremented, duration not yet added); that race
+/// is accepted, since diagnostics are advisory and the hot path must not take a lock.
+/// </remarks>
+internal sealed class ToolStatistics(string tool)
+{
+    private long _calls;
+    private long _successes;
+    private long _failures;
+    private long _totalTicks;
+    private long _minTicks = long.MaxValue;
+    private long _maxTicks;
+
+    public string Tool { get; } = tool;
+
+    public void RecordStart() => Interlocked.Increment(ref _calls);
+
+    public void RecordOutcome(bool success, TimeSpan duration)
+    {
+        Interlocked.Increment(ref success ? ref _successes : ref _failures);
+        var ticks = duration.Ticks;
+        Interlocked.Add(ref _totalTicks, ticks);
+        var min = Volatile.Read(ref _minTicks);
+        while (ticks < min)
+        {
+            var seen = Interlocked.CompareExchange(ref _minTicks, ticks, min);
+            if (seen == min)
+            {
+                break;
+            }
+
+            min = seen;
+        }
+
+        var max = Volatile.Read(ref _maxTicks);
+        while (ticks > max)
+        {
+            var seen = Interlocked.CompareExchange(ref _maxTicks, ticks, max);
+            if (seen == max)
+            {
+                break;
+            }
+
+            max = seen;
+        }
+    }
+
+    public ToolCallStatistics Snapshot()
+    {
+        var successes = Volatile.Read(ref _successes);
+        var failures = Volatile.Read(ref _failures);
+        var completed = successes + failures;
+        var total = TimeSpan.FromTicks(Volatile.Read(ref _totalTicks));
+        var min = Volatile.Read(ref _minTicks);
+        return new ToolCallStatistics(
+            Tool,
+            Volatile.Read(ref _calls),
+            successes,
+            failures,
+            total,
+            completed == 0 || min == long.MaxValue ? TimeSpan.Zero : TimeSpan.FromTicks(min),
+            TimeSpan.FromTicks(Volatile.Read(ref _maxTicks)),
+            completed == 0 ? TimeSpan.Zero : total / completed);
+    }
+}

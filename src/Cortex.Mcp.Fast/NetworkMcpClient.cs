@@ -1,0 +1,293 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Cortex.Mcp.Fast.Diagnostics;
+using Cortex.Mcp.Fast.Discovery;
+using Cortex.Mcp.Fast.Dispatch;
+using Cortex.Mcp.Fast.Resilience;
+using Cortex.Mcp.Fast.Transports;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Cortex.Mcp.Fast;
+
+/// <summary>
+/// Calls tools and streams resources on remote MCP services. One instance is meant to be shared by a whole host
+/// service; it is thread-safe.
+/// </summary>
+/// <remarks>
+/// Per service: a bounded queue drained by a fixed set of workers over a pooled connection, a lock-free circuit
+/// breaker, deadline-aware retries with exponential backoff and jitter, and bounded stream slots for resources.
+/// Every failure a caller sees is a <see cref="ServiceCallException"/> (or <see cref="OperationCanceledException"/>
+/// for the caller's own cancellation).
+/// </remarks>
+public sealed partial class NetworkMcpClient : IAsyncDisposable
+{
+    private readonly NetworkMcpClientOptions _options;
+    private readonly ConcurrentDictionary<string, ServiceDispatcher> _services = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Task<ServiceDispatcher>>> _connecting = new(StringComparer.Ordinal);
+    private readonly ILogger _logger;
+    private int _disposed;
+
+    /// <summary>Creates a client over <paramref name="discovery"/> with default settings.</summary>
+    public NetworkMcpClient(IServiceDiscovery discovery)
+        : this(new NetworkMcpClientOptions { Discovery = discovery ?? throw new ArgumentNullException(nameof(discovery)) })
+    {
+    }
+
+    /// <summary>Creates a client.</summary>
+    public NetworkMcpClient(NetworkMcpClientOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(options.Discovery, nameof(options.Discovery));
+        ArgumentNullException.ThrowIfNull(options.TimeProvider, nameof(options.TimeProvider));
+        ArgumentNullException.ThrowIfNull(options.RandomSource, nameof(options.RandomSource));
+        options.DefaultServiceOptions.Validate();
+        foreach (var service in options.Services.Values)
+        {
+            service.Validate();
+        }
+
+        _options = options;
+        _logger = options.LoggerFactory?.CreateLogger<NetworkMcpClient>() ?? NullLogger<NetworkMcpClient>.Instance;
+        _options.Discovery.EndpointChanged += OnEndpointChanged;
+    }
+
+    /// <summary>
+    /// Resolves <paramref name="service"/>, creates its queue, workers and connection pool, and pre-opens
+    /// <see cref="McpServiceOptions.MinConnections"/> connections. Calling it is optional: the first call connects.
+    /// </summary>
+    /// <exception cref="ServiceNotFoundException">Discovery does not know the service.</exception>
+    public async ValueTask ConnectAsync(string service, CancellationToken cancellationToken = default)
+    {
+        var dispatcher = await GetServiceAsync(service, cancellationToken).ConfigureAwait(false);
+        var minimum = dispatcher.Options.MinConnections;
+        if (minimum > 0)
+        {
+            await dispatcher.Endpoint.Transport.WarmUpAsync(minimum, cancellationToken).ConfigureAwait(false);
+        }
+
+        Log.Connected(_logger, service, dispatcher.Endpoint.Address, dispatcher.Endpoint.Transport.OpenConnections);
+    }
+
+    /// <summary>Calls <paramref name="tool"/> on <paramref name="service"/> with a JSON object of arguments.</summary>
+    /// <param name="service">The service name, resolved through discovery.</param>
+    /// <param name="tool">The tool name: 1–128 characters of <c>[A-Za-z0-9_.-]</c>, not <c>.</c> or <c>..</c>.</param>
+    /// <param name="arguments">The arguments object; <see langword="default"/> sends <c>{}</c>.</param>
+    /// <param name="options">Per-call deadline, retries and idempotency; null for the service's defaults.</param>
+    /// <param name="cancellationToken">Cancels the call: a queued call leaves at once, an in-flight request is aborted.</param>
+    /// <returns>The result; dispose it to return its pooled memory.</returns>
+    public ValueTask<ToolResult> CallToolAsync(string service, string tool, JsonElement arguments = default, ToolCallOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        if (Reject(service, tool) is { } rejection)
+        {
+            return ValueTask.FromException<ToolResult>(rejection);
+        }
+
+        ReadOnlySpan<byte> bytes;
+        try
+        {
+            bytes = ArgumentWriter.Write(arguments);
+        }
+        catch (ArgumentException ex)
+        {
+            return ValueTask.FromException<ToolResult>(new ServiceCallException(service, tool, ex.Message, FailureKind.Other, ex) { RequestNotSent = true });
+        }
+
+        return Enqueue(service, tool, bytes, options, cancellationToken);
+    }
+
+    /// <summary>Calls a tool with pre-serialised UTF-8 JSON arguments (copied; the caller may reuse the memory).</summary>
+    public ValueTask<ToolResult> CallToolAsync(string service, string tool, ReadOnlyMemory<byte> argumentsUtf8, ToolCallOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        if (Reject(service, tool) is { } rejection)
+        {
+            return ValueTask.FromException<ToolResult>(rejection);
+        }
+
+        return Enqueue(service, tool, argumentsUtf8.IsEmpty ? ArgumentWriter.EmptyObject : argumentsUtf8.Span, options, cancellationToken);
+    }
+
+    /// <summary>Calls a tool with typed arguments serialised by source-generated metadata (AOT-safe).</summary>
+    public ValueTask<ToolResult> CallToolAsync<TArguments>(string service, string tool, TArguments arguments, JsonTypeInfo<TArguments> argumentsTypeInfo, ToolCallOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(argumentsTypeInfo);
+        if (Reject(service, tool) is { } rejection)
+        {
+            return ValueTask.FromException<ToolResult>(rejection);
+        }
+
+        ReadOnlySpan<byte> bytes;
+        try
+        {
+            bytes = ArgumentWriter.Write(arguments, argumentsTypeInfo);
+        }
+        catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
+        {
+            return ValueTask.FromException<ToolResult>(new ServiceCallException(service, tool, "The arguments could not be serialised.", FailureKind.Other, ex) { RequestNotSent = true });
+        }
+
+        return Enqueue(service, tool, bytes, options, cancellationToken);
+    }
+
+    /// <summary>Calls a tool with typed arguments and reads a typed result (AOT-safe; the pooled result is released at once).</summary>
+    public async ValueTask<TResult?> CallToolAsync<TArguments, TResult>(string service, string tool, TArguments arguments, JsonTypeInfo<TArguments> argumentsTypeInfo, JsonTypeInfo<TResult> resultTypeInfo, ToolCallOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(resultTypeInfo);
+        using var result = await CallToolAsync(service, tool, arguments, argumentsTypeInfo, options, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return result.Deserialize(resultTypeInfo);
+        }
+        catch (JsonException ex)
+        {
+            throw new McpProtocolException(service, tool, $"The result of '{service}/{tool}' does not match {typeof(TResult).Name}.", ex);
+        }
+    }
+
+    /// <summary>Returns a snapshot of every connected service: queue, pool, breaker and per-tool statistics.</summary>
+    public ClientDiagnostics GetDiagnostics()
+    {
+        var services = new Dictionary<string, ServiceDiagnostics>(StringComparer.Ordinal);
+        foreach (var (name, dispatcher) in _services)
+        {
+            services[name] = dispatcher.GetDiagnostics();
+        }
+
+        return new ClientDiagnostics(services);
+    }
+
+    /// <summary>
+    /// Stops the client: queued calls fail with <see cref="ClientDisposedException"/>, in-flight requests are
+    /// aborted, workers exit and connection pools close. Idempotent.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _options.Discovery.EndpointChanged -= OnEndpointChanged;
+        var disposals = new List<Task>();
+        foreach (var dispatcher in _services.Values)
+        {
+            disposals.Add(dispatcher.DisposeAsync().AsTask());
+        }
+
+        await Task.WhenAll(disposals).ConfigureAwait(false);
+        _services.Clear();
+    }
+
+    private ValueTask<ToolResult> Enqueue(string service, string tool, ReadOnlySpan<byte> arguments, ToolCallOptions? options, CancellationToken cancellationToken)
+    {
+        if (_services.TryGetValue(service, out var dispatcher))
+        {
+            return dispatcher.EnqueueAsync(tool, arguments, options, cancellationToken);
+        }
+
+        // First call to this service: connect, then enqueue. The arguments must outlive this frame.
+        return ConnectThenEnqueueAsync(service, tool, arguments.ToArray(), options, cancellationToken);
+    }
+
+    private async ValueTask<ToolResult> ConnectThenEnqueueAsync(string service, string tool, byte[] arguments, ToolCallOptions? options, CancellationToken cancellationToken)
+    {
+        var dispatcher = await GetServiceAsync(service, cancellationToken).ConfigureAwait(false);
+        return await dispatcher.EnqueueAsync(tool, arguments, options, cancellationToken).ConfigureAwait(false);
+    }
+
+    private ServiceCallException? Reject(string service, string tool)
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return new ClientDisposedException(service ?? string.Empty, tool ?? string.Empty);
+        }
+
+        if (string.IsNullOrEmpty(service))
+        {
+            return new ServiceNotFoundException(service ?? string.Empty, tool ?? string.Empty);
+        }
+
+        return ToolNames.Validate(tool) is { } reason ? new InvalidToolNameException(service, tool ?? string.Empty, reason) : null;
+    }
+
+    private async ValueTask<ServiceDispatcher> GetServiceAsync(string service, CancellationToken cancellationToken)
+    {
+        if (_services.TryGetValue(service, out var existing))
+        {
+            return existing;
+        }
+
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var lazy = _connecting.GetOrAdd(service, name => new Lazy<Task<ServiceDispatcher>>(() => CreateServiceAsync(name)));
+        try
+        {
+            return await lazy.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ServiceNotFoundException)
+        {
+            // Let a later call try again (the service may be registered by then).
+            _connecting.TryRemove(new KeyValuePair<string, Lazy<Task<ServiceDispatcher>>>(service, lazy));
+            throw;
+        }
+    }
+
+    private async Task<ServiceDispatcher> CreateServiceAsync(string service)
+    {
+        var endpoint = await _options.Discovery.ResolveAsync(service).ConfigureAwait(false)
+            ?? throw new ServiceNotFoundException(service, string.Empty);
+        var options = _options.For(service);
+        var dispatcher = new ServiceDispatcher(service, options, CreateEndpoint(service, endpoint, options), _options.TimeProvider, _options.RandomSource, _logger);
+        _services[service] = dispatcher;
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            await dispatcher.DisposeAsync().ConfigureAwait(false);
+            throw new ClientDisposedException(service, string.Empty);
+        }
+
+        return dispatcher;
+    }
+
+    private ServiceEndpoint CreateEndpoint(string service, Uri address, McpServiceOptions options)
+    {
+        var transport = TransportFactory.Create(address, options, _options.TimeProvider);
+        var breaker = new CircuitBreaker(options.CircuitBreaker, _options.TimeProvider);
+        return new ServiceEndpoint(transport, breaker);
+    }
+
+    private void OnEndpointChanged(string service)
+    {
+        if (Volatile.Read(ref _disposed) != 0 || !_services.TryGetValue(service, out var dispatcher))
+        {
+            return;
+        }
+
+        _ = MoveServiceAsync(service, dispatcher);
+    }
+
+    private async Task MoveServiceAsync(string service, ServiceDispatcher dispatcher)
+    {
+        try
+        {
+            var address = await _options.Discovery.ResolveAsync(service).ConfigureAwait(false);
+            if (address is null || Volatile.Read(ref _disposed) != 0)
+            {
+                return; // deregistered: keep serving from the last known endpoint until a new one appears
+            }
+
+            var current = dispatcher.Endpoint.Address;
+            var normalised = address.AbsoluteUri.EndsWith('/') ? address : new Uri(address.AbsoluteUri + "/");
+            if (current == normalised)
+            {
+                return;
+            }
+
+            // A fresh breaker too: the old endpoint's health says nothing about the new one.
+            dispatcher.SwapEndpoint(CreateEndpoint(service, address, dispatcher.Options));
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.EndpointChangeFailed(_logger, service, ex);
+        }
+    }
+}

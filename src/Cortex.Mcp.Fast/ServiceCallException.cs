@@ -1,0 +1,179 @@
+using Cortex.Mcp.Fast.Resilience;
+
+namespace Cortex.Mcp.Fast;
+
+/// <summary>
+/// The base of every failure a caller of <see cref="NetworkMcpClient"/> can see: names the service, the tool (or
+/// resource path), how many attempts were made and the cause. Raw transport exceptions
+/// (<see cref="System.Net.Http.HttpRequestException"/>, <see cref="IOException"/>,
+/// <see cref="System.Net.Sockets.SocketException"/>, <see cref="System.Text.Json.JsonException"/>) never escape on
+/// their own; they ride in <see cref="Exception.InnerException"/>.
+/// </summary>
+/// <remarks>Mirrors the seed's <c>ServiceCallError</c>; messages never contain bearer tokens or session ids.</remarks>
+public class ServiceCallException : Exception
+{
+    /// <summary>Creates an exception for a failed call.</summary>
+    /// <param name="service">The logical service name.</param>
+    /// <param name="tool">The tool name, or the resource path for streams.</param>
+    /// <param name="message">What went wrong, without secrets.</param>
+    /// <param name="kind">How the failure is classified for retry and circuit-breaking decisions.</param>
+    /// <param name="innerException">The underlying cause, if any.</param>
+    public ServiceCallException(string service, string tool, string message, FailureKind kind = FailureKind.Other, Exception? innerException = null)
+        : base(message, innerException)
+    {
+        Service = service;
+        Tool = tool;
+        FailureKind = kind;
+    }
+
+    /// <summary>The logical service name the call was addressed to.</summary>
+    public string Service { get; }
+
+    /// <summary>The tool name (or resource path for <see cref="ResourceStreamException"/>).</summary>
+    public string Tool { get; }
+
+    /// <summary>How the failure was classified (drives retry and breaker decisions).</summary>
+    public FailureKind FailureKind { get; }
+
+    /// <summary>The HTTP status code of the failed response, or 0 when no response was received.</summary>
+    public int StatusCode { get; init; }
+
+    /// <summary>The number of attempts made before the call failed (0 when it never reached a worker).</summary>
+    public int Attempts { get; internal set; }
+
+    /// <summary>
+    /// <see langword="true"/> when the request provably never left this process (connect failure, rejected before
+    /// send), so retrying is safe even for a non-idempotent tool.
+    /// </summary>
+    public bool RequestNotSent { get; init; }
+
+    /// <summary>The server's <c>Retry-After</c> hint, when it sent one.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+}
+
+/// <summary>The service's circuit breaker is open: the call was refused without any network I/O.</summary>
+/// <remarks>Mirrors the seed's <c>CircuitOpenError</c>.</remarks>
+public sealed class CircuitOpenException : ServiceCallException
+{
+    /// <summary>Creates the exception.</summary>
+    public CircuitOpenException(string service, string tool, TimeSpan retryAfter)
+        : base(service, tool, $"Circuit breaker for service '{service}' is open; retry after {retryAfter.TotalMilliseconds:F0} ms.", FailureKind.Other)
+    {
+        RetryAfter = retryAfter;
+        RequestNotSent = true;
+    }
+}
+
+/// <summary>A resource stream failed to open or broke while it was read.</summary>
+/// <remarks>Mirrors the seed's <c>ResourceStreamError</c>. <see cref="ServiceCallException.Tool"/> holds the resource path.</remarks>
+public sealed class ResourceStreamException : ServiceCallException
+{
+    /// <summary>Creates the exception.</summary>
+    public ResourceStreamException(string service, string path, string message, FailureKind kind = FailureKind.Other, Exception? innerException = null)
+        : base(service, path, message, kind, innerException)
+    {
+    }
+
+    /// <summary>The resource path that was streamed.</summary>
+    public string Path => Tool;
+}
+
+/// <summary>Which time limit ended a call.</summary>
+public enum TimeoutLimit
+{
+    /// <summary>The call's absolute deadline (queue wait, every attempt and every backoff).</summary>
+    CallDeadline,
+
+    /// <summary>The TCP/TLS connect timeout of the connection pool.</summary>
+    Connect,
+
+    /// <summary>The time allowed to open a resource stream (receive its response headers).</summary>
+    StreamOpen,
+}
+
+/// <summary>A call ran out of time; <see cref="Limit"/> says which limit fired.</summary>
+public sealed class CallTimeoutException : ServiceCallException
+{
+    /// <summary>Creates the exception.</summary>
+    public CallTimeoutException(string service, string tool, TimeoutLimit limit, TimeSpan limitValue, Exception? innerException = null)
+        : base(service, tool, $"Call to '{service}/{tool}' exceeded its {Describe(limit)} of {limitValue.TotalMilliseconds:F0} ms.", FailureKind.Timeout, innerException)
+    {
+        Limit = limit;
+        LimitValue = limitValue;
+    }
+
+    /// <summary>Which limit fired.</summary>
+    public TimeoutLimit Limit { get; }
+
+    /// <summary>The configured value of that limit.</summary>
+    public TimeSpan LimitValue { get; }
+
+    private static string Describe(TimeoutLimit limit) => limit switch
+    {
+        TimeoutLimit.Connect => "connect timeout",
+        TimeoutLimit.StreamOpen => "stream-open timeout",
+        _ => "deadline",
+    };
+}
+
+/// <summary>The service's call queue was full and the service is configured to fail fast.</summary>
+public sealed class QueueFullException : ServiceCallException
+{
+    /// <summary>Creates the exception.</summary>
+    public QueueFullException(string service, string tool, int capacity)
+        : base(service, tool, $"The call queue of service '{service}' is full ({capacity} calls).", FailureKind.Other)
+    {
+        Capacity = capacity;
+        RequestNotSent = true;
+    }
+
+    /// <summary>The queue's capacity.</summary>
+    public int Capacity { get; }
+}
+
+/// <summary>A tool name or resource path was refused before any I/O (DESIGN §6).</summary>
+public sealed class InvalidToolNameException : ServiceCallException
+{
+    /// <summary>Creates the exception; the offending value is reported escaped, never raw.</summary>
+    public InvalidToolNameException(string service, string tool, string reason)
+        : base(service, tool, $"Refused '{Uri.EscapeDataString(tool)}' for service '{service}': {reason}", FailureKind.Other)
+    {
+        RequestNotSent = true;
+    }
+}
+
+/// <summary>The server broke the protocol: bad JSON, bad framing, an unexpected content type, or a size limit.</summary>
+public sealed class McpProtocolException : ServiceCallException
+{
+    /// <summary>Creates the exception.</summary>
+    public McpProtocolException(string service, string tool, string message, Exception? innerException = null)
+        : base(service, tool, message, FailureKind.ProtocolError, innerException)
+    {
+    }
+}
+
+/// <summary>
+/// The tool ran and reported failure (MCP <c>isError: true</c>). Not retried and not counted by the circuit breaker.
+/// </summary>
+public sealed class ToolErrorException : ServiceCallException
+{
+    /// <summary>Creates the exception.</summary>
+    public ToolErrorException(string service, string tool, string message, string? contentJson)
+        : base(service, tool, message, FailureKind.ToolError)
+    {
+        ContentJson = contentJson;
+    }
+
+    /// <summary>The tool result's content, as JSON text, when the server sent any.</summary>
+    public string? ContentJson { get; }
+}
+
+/// <summary>The client was disposed while the call was queued or in flight, or a call was made after disposal.</summary>
+public sealed class ClientDisposedException : ServiceCallException
+{
+    /// <summary>Creates the exception.</summary>
+    public ClientDisposedException(string service, string tool)
+        : base(service, tool, $"The client was disposed; call to '{service}/{tool}' did not complete.", FailureKind.Canceled)
+    {
+    }
+}

@@ -1,0 +1,151 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+
+namespace Cortex.Mcp.Fast.Transports;
+
+/// <summary>
+/// The HTTP plumbing of one endpoint, shared by both protocols: one <see cref="SocketsHttpHandler"/> used through an
+/// <see cref="HttpMessageInvoker"/>, configured for safety (no redirects, cookies or proxy; finite connect timeout;
+/// bounded connection lifetime) and counting its open connections.
+/// </summary>
+/// <remarks>Per-call deadlines come from the dispatcher's tokens, never from <c>HttpClient.Timeout</c>.</remarks>
+internal sealed class HttpEndpoint : IDisposable
+{
+    private readonly SocketsHttpHandler _handler;
+    private int _openConnections;
+    private long _acceptedConnections;
+
+    public HttpEndpoint(Uri endpoint, McpServiceOptions options, int maxConnections)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        if (endpoint.Scheme != Uri.UriSchemeHttp && endpoint.Scheme != Uri.UriSchemeHttps)
+        {
+            throw new ArgumentException("Only http and https endpoints are supported.", nameof(endpoint));
+        }
+
+        if (!string.IsNullOrEmpty(endpoint.UserInfo))
+        {
+            throw new ArgumentException("Endpoints must not carry user information.", nameof(endpoint));
+        }
+
+        // Normalise to a trailing slash so relative tool and resource URIs stay under the base path.
+        BaseAddress = endpoint.AbsoluteUri.EndsWith('/') ? endpoint : new Uri(endpoint.AbsoluteUri + "/");
+        ConnectTimeout = options.ConnectTimeout;
+
+        _handler = new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            UseCookies = false,
+            UseProxy = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            ConnectTimeout = options.ConnectTimeout,
+            PooledConnectionLifetime = options.PooledConnectionLifetime,
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
+            MaxConnectionsPerServer = Math.Max(1, maxConnections),
+            EnableMultipleHttp2Connections = true,
+            MaxResponseHeadersLength = 64,
+            ResponseDrainTimeout = TimeSpan.FromSeconds(2),
+            // Last-Event-ID and other header values may be non-ASCII (WHATWG allows any UTF-8 id).
+            RequestHeaderEncodingSelector = static (_, _) => System.Text.Encoding.UTF8,
+            ConnectCallback = ConnectAsync,
+        };
+        ConfigureTls(_handler, options.Tls);
+        Invoker = new HttpMessageInvoker(_handler, disposeHandler: true);
+    }
+
+    /// <summary>The endpoint, ending with '/'.</summary>
+    public Uri BaseAddress { get; }
+
+    /// <summary>The connect timeout, for timeout errors.</summary>
+    public TimeSpan ConnectTimeout { get; }
+
+    /// <summary>The invoker every request goes through.</summary>
+    public HttpMessageInvoker Invoker { get; }
+
+    /// <summary>Connections currently open.</summary>
+    public int OpenConnections => Volatile.Read(ref _openConnections);
+
+    /// <summary>Connections opened since creation.</summary>
+    public long AcceptedConnections => Interlocked.Read(ref _acceptedConnections);
+
+    public void Dispose() => Invoker.Dispose();
+
+    private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(context.DnsEndPoint, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        Interlocked.Increment(ref _openConnections);
+        Interlocked.Increment(ref _acceptedConnections);
+        return new CountedNetworkStream(socket, this);
+    }
+
+    private static void ConfigureTls(SocketsHttpHandler handler, TlsOptions tls)
+    {
+        if (tls.ClientCertificates is { Count: > 0 } clientCertificates)
+        {
+            handler.SslOptions.ClientCertificates = clientCertificates;
+        }
+
+        handler.SslOptions.CertificateRevocationCheckMode = tls.RevocationMode;
+        var roots = tls.TrustedRootCertificates;
+        var callback = tls.RemoteCertificateValidation;
+        if (roots is null && callback is null)
+        {
+            return; // system trust store, default validation
+        }
+
+        handler.SslOptions.RemoteCertificateValidationCallback = (sender, certificate, chain, errors) =>
+        {
+            if (roots is not null && certificate is not null)
+            {
+                errors = ValidateAgainstCustomRoots(certificate, roots, tls.RevocationMode, errors);
+            }
+
+            return callback is null ? errors == SslPolicyErrors.None : callback(sender, certificate, chain, errors);
+        };
+    }
+
+    private static SslPolicyErrors ValidateAgainstCustomRoots(X509Certificate certificate, X509Certificate2Collection roots, X509RevocationMode revocation, SslPolicyErrors errors)
+    {
+        // Host name and "no certificate" verdicts from the platform stand; only the chain is judged anew.
+        errors &= ~SslPolicyErrors.RemoteCertificateChainErrors;
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(roots);
+        chain.ChainPolicy.RevocationMode = revocation;
+        using var leaf = new X509Certificate2(certificate);
+        if (!chain.Build(leaf))
+        {
+            errors |= SslPolicyErrors.RemoteCertificateChainErrors;
+        }
+
+        return errors;
+    }
+
+    /// <summary>A network stream that keeps the endpoint's open-connection count.</summary>
+    private sealed class CountedNetworkStream(Socket socket, HttpEndpoint owner) : NetworkStream(socket, ownsSocket: true)
+    {
+        private int _disposed;
+
+        protected override void Dispose(bool disposing)
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                Interlocked.Decrement(ref owner._openConnections);
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+}

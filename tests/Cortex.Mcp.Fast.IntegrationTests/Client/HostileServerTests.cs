@@ -1,0 +1,143 @@
+using System.IO.Pipelines;
+using System.Text;
+using Cortex.Mcp.Fast.Discovery;
+using Cortex.Mcp.Fast.Resilience;
+using Cortex.Mcp.Fast.Testing;
+
+namespace Cortex.Mcp.Fast.IntegrationTests.Client;
+
+/// <summary>Faults Kestrel cannot produce, from a raw TCP server: every one ends in a typed error.</summary>
+public sealed class HostileServerTests
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task ResetBeforeHeaders_IsATypedNetworkErrorAndRetriedOnlyWhenIdempotent()
+    {
+        await using var server = RawTcpTestServer.Start(RawFault.ResetBeforeHeaders);
+        await using var client = await ClientFor(server, retries: 2);
+
+        var idempotent = await Failure(client.CallToolAsync("raw", "echo").AsTask());
+        var requestsAfterIdempotent = server.Requests;
+        var nonIdempotent = await Failure(client.CallToolAsync("raw", "echo", options: ToolCallOptions.NonIdempotent).AsTask());
+
+        Assert.Equal(FailureKind.NetworkError, idempotent.FailureKind);
+        Assert.False(idempotent.RequestNotSent);
+        Assert.Equal(3, idempotent.Attempts);
+        Assert.Equal(3, requestsAfterIdempotent);
+        Assert.Equal(1, nonIdempotent.Attempts);
+        Assert.Equal(4, server.Requests);
+    }
+
+    [Fact]
+    public async Task ContentLengthLie_IsATypedErrorAndNoPartialJsonReachesTheCaller()
+    {
+        await using var server = RawTcpTestServer.Start(RawFault.ContentLengthLie);
+        await using var client = await ClientFor(server, retries: 0);
+
+        var error = await Failure(client.CallToolAsync("raw", "echo").AsTask());
+
+        Assert.True(error.FailureKind is FailureKind.NetworkError or FailureKind.ProtocolError, error.FailureKind.ToString());
+        Assert.IsNotType<HttpRequestException>(error);
+    }
+
+    [Fact]
+    public async Task GarbageStatusLine_IsAProtocolError()
+    {
+        await using var server = RawTcpTestServer.Start(RawFault.GarbageStatusLine);
+        await using var client = await ClientFor(server, retries: 0);
+
+        var error = await Failure(client.CallToolAsync("raw", "echo").AsTask());
+
+        Assert.IsType<McpProtocolException>(error);
+    }
+
+    [Fact]
+    public async Task HugeHeaders_AreRefusedWithATypedError()
+    {
+        await using var server = RawTcpTestServer.Start(RawFault.HugeHeaders);
+        await using var client = await ClientFor(server, retries: 0);
+
+        var error = await Failure(client.CallToolAsync("raw", "echo").AsTask());
+
+        Assert.IsType<McpProtocolException>(error);
+    }
+
+    [Fact]
+    public async Task Hang_EndsAtTheCallDeadline()
+    {
+        await using var server = RawTcpTestServer.Start(RawFault.Hang);
+        await using var client = await ClientFor(server, retries: 0, o => o.ToolCallTimeout = TimeSpan.FromMilliseconds(300));
+
+        var error = await Failure(client.CallToolAsync("raw", "echo").AsTask());
+
+        Assert.Equal(TimeoutLimit.CallDeadline, Assert.IsType<CallTimeoutException>(error).Limit);
+    }
+
+    [Fact]
+    public async Task EndlessSseLine_StopsAtTheLineLimitWithATypedStreamError()
+    {
+        await using var server = RawTcpTestServer.Start(RawFault.EndlessSseLine);
+        await using var client = await ClientFor(server, retries: 0);
+
+        var ex = await Record.ExceptionAsync(async () =>
+        {
+            await foreach (var item in client.GetResourceAsync("raw", "endless").WithCancellation(new CancellationTokenSource(Bound).Token))
+            {
+            }
+        });
+
+        var stream = Assert.IsType<ResourceStreamException>(ex);
+        Assert.Equal(FailureKind.ProtocolError, stream.FailureKind);
+        Assert.IsType<ServerSentEvents.SseLimitExceededException>(stream.InnerException);
+    }
+
+    [Fact]
+    public async Task StreamCutAfterEvents_HandsOutEveryEventThenRaisesResourceStreamException()
+    {
+        // Four complete events in a chunked body, then FIN without the terminating chunk: a cut mid-stream that,
+        // unlike an RST, cannot lose the bytes already sent.
+        await using var server = RawTcpTestServer.Start(RawFault.Custom(async (pipe, ct) =>
+        {
+            await RawFault.ReadRequestHeadAsync(pipe.Input, ct);
+            var body = new StringBuilder();
+            for (var i = 0; i < 4; i++)
+            {
+                var data = $"id: {i}\ndata: {{\"index\":{i}}}\n\n";
+                body.Append(System.Globalization.CultureInfo.InvariantCulture, $"{Encoding.UTF8.GetByteCount(data):x}\r\n{data}\r\n");
+            }
+
+            await pipe.Output.WriteAsync(Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n" + body), ct);
+        }));
+        await using var client = await ClientFor(server, retries: 0);
+        var items = new List<int>();
+
+        var ex = await Record.ExceptionAsync(async () =>
+        {
+            await foreach (var item in client.GetResourceAsync("raw", "cut/4").WithCancellation(new CancellationTokenSource(Bound).Token))
+            {
+                items.Add(item.GetProperty("index").GetInt32());
+            }
+        });
+
+        var stream = Assert.IsType<ResourceStreamException>(ex);
+        Assert.Equal("cut/4", stream.Path);
+        Assert.Equal([0, 1, 2, 3], items);
+    }
+
+    private static async Task<NetworkMcpClient> ClientFor(RawTcpTestServer server, int retries, Action<McpServiceOptions>? configure = null)
+    {
+        var discovery = new InMemoryServiceDiscovery();
+        await discovery.RegisterAsync("raw", server.BaseAddress);
+        var options = new NetworkMcpClientOptions { Discovery = discovery };
+        options.DefaultServiceOptions.Retry = new RetryOptions { MaxRetries = retries, BaseDelay = TimeSpan.FromMilliseconds(1) };
+        configure?.Invoke(options.DefaultServiceOptions);
+        return new NetworkMcpClient(options);
+    }
+
+    private static async Task<ServiceCallException> Failure(Task task)
+    {
+        var ex = await Record.ExceptionAsync(() => task.WaitAsync(Bound));
+        return Assert.IsAssignableFrom<ServiceCallException>(ex);
+    }
+}
