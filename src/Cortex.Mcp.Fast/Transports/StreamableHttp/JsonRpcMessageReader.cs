@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace Cortex.Mcp.Fast.Transports.StreamableHttp;
 
@@ -33,6 +34,14 @@ internal static class JsonRpcMessageReader
     {
         var ranges = default(JsonRpcMessageRanges);
         JsonRpcMessageKind kind;
+
+        // Utf8JsonReader checks UTF-8 inside strings only when they are decoded, and the raw result is handed on
+        // undecoded; one vectorised pass here keeps invalid UTF-8 from ever looking like a valid reply.
+        if (!Utf8.IsValid(json))
+        {
+            return new JsonRpcMessage(json, JsonRpcMessageKind.InvalidJson, ranges);
+        }
+
         try
         {
             kind = ReadCore(json, ref ranges);
