@@ -67,7 +67,7 @@ internal static class McpHeaderValueEncoding
     }
 
     /// <summary>
-    /// Decodes a header value: plain values are returned as they are; sentinel values must hold canonical base64
+    /// Decodes a header value: plain values are returned as they are; sentinel values must hold valid base64 (System.Convert rules)
     /// of valid UTF-8. Plain values with characters a header may not carry are refused. Used by tests and by the
     /// test service; the client itself only encodes.
     /// </summary>
