@@ -1,0 +1,65 @@
+using System.Text;
+
+namespace Cortex.Mcp.Fast.IntegrationTests.Interop.Support;
+
+/// <summary>One SSE event as the test splitter saw it.</summary>
+internal sealed record TestSseEvent(string? Id, string? EventType, byte[] Data);
+
+/// <summary>
+/// A deliberately small SSE splitter for the interop smoke tests (the library's PipeReader parser is written
+/// elsewhere): LF or CRLF lines, a blank line ends an event, <c>data</c> lines joined with LF, comments ignored.
+/// </summary>
+internal static class TestSse
+{
+    public static List<TestSseEvent> Parse(byte[] body)
+    {
+        var events = new List<TestSseEvent>();
+        string? id = null, type = null;
+        var data = new StringBuilder();
+        var hasData = false;
+        foreach (var rawLine in Encoding.UTF8.GetString(body).Split('\n'))
+        {
+            var line = rawLine.TrimEnd('\r');
+            if (line.Length == 0)
+            {
+                if (hasData || id is not null)
+                {
+                    events.Add(new TestSseEvent(id, type, Encoding.UTF8.GetBytes(data.ToString())));
+                }
+
+                (id, type, hasData) = (null, null, false);
+                data.Clear();
+                continue;
+            }
+
+            if (line[0] == ':')
+            {
+                continue;
+            }
+
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            var field = colon < 0 ? line : line[..colon];
+            var value = colon < 0 ? string.Empty : line[(colon + 1)..];
+            if (value.StartsWith(' '))
+            {
+                value = value[1..];
+            }
+
+            if (field == "data")
+            {
+                data.Append(hasData ? "\n" : string.Empty).Append(value);
+                hasData = true;
+            }
+            else if (field == "id")
+            {
+                id = value;
+            }
+            else if (field == "event")
+            {
+                type = value;
+            }
+        }
+
+        return events;
+    }
+}
