@@ -165,13 +165,15 @@ public sealed partial class CircuitBreaker
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void RecordSuccess(in CircuitPermit permit)
     {
-        // The word equals the token only when closed, in the permit's period, with a zero count: nothing to do.
-        if (_health is null && Volatile.Read(ref _word) == permit.Token && CircuitWord.IsClosed(permit.Token))
+        // A closed token equals the word only in the permit's own period with a zero count: nothing to do.
+        // (A current probe's token equals the word too, hence the closed check.)
+        long token = permit.Token;
+        if (_health is null && CircuitWord.IsClosed(token) && Volatile.Read(ref _word) == token)
         {
             return;
         }
 
-        RecordSuccessSlow(permit.Token);
+        RecordSuccessSlow(token);
     }
 
     /// <summary>Reports that the permitted call failed in a way that counts against the service.</summary>

@@ -1,0 +1,216 @@
+using Cortex.Mcp.Fast.Resilience;
+using FsCheck.Xunit;
+
+namespace Cortex.Mcp.Fast.Tests.Resilience;
+
+/// <summary>Classification tables, backoff bounds, deadline handling and Retry-After parsing.</summary>
+public sealed class RetryPolicyTests
+{
+    private static readonly DateTimeOffset Now = new(1994, 11, 6, 8, 49, 7, TimeSpan.Zero);
+
+    [Theory]
+    [InlineData(FailureKind.None, false)]
+    [InlineData(FailureKind.ConnectFailure, true)]
+    [InlineData(FailureKind.RequestNotSent, true)]
+    [InlineData(FailureKind.Timeout, true)]
+    [InlineData(FailureKind.ProtocolError, false)]
+    [InlineData(FailureKind.ToolError, false)]
+    [InlineData(FailureKind.Canceled, false)]
+    [InlineData(FailureKind.Other, false)]
+    public void IsRetryable_EachKind_MatchesDesign(FailureKind kind, bool expected) =>
+        Assert.Equal(expected, RetryPolicy.IsRetryable(kind, 0));
+
+    [Theory]
+    [InlineData(200, false)]
+    [InlineData(302, false)]
+    [InlineData(400, false)]
+    [InlineData(401, false)]
+    [InlineData(403, false)]
+    [InlineData(404, false)]
+    [InlineData(408, true)]
+    [InlineData(409, false)]
+    [InlineData(422, false)]
+    [InlineData(429, true)]
+    [InlineData(500, false)]
+    [InlineData(501, false)]
+    [InlineData(502, true)]
+    [InlineData(503, true)]
+    [InlineData(504, true)]
+    [InlineData(505, false)]
+    public void IsRetryable_EachStatus_MatchesDesign(int status, bool expected) =>
+        Assert.Equal(expected, RetryPolicy.IsRetryable(FailureKind.HttpStatus, status));
+
+    [Theory]
+    [InlineData(FailureKind.None, false)]
+    [InlineData(FailureKind.ConnectFailure, true)]
+    [InlineData(FailureKind.RequestNotSent, true)]
+    [InlineData(FailureKind.Timeout, true)]
+    [InlineData(FailureKind.ProtocolError, true)]
+    [InlineData(FailureKind.ToolError, false)]
+    [InlineData(FailureKind.Canceled, false)]
+    [InlineData(FailureKind.Other, true)]
+    public void IsBreakerFailure_EachKind_MatchesDesign(FailureKind kind, bool expected) =>
+        Assert.Equal(expected, RetryPolicy.IsBreakerFailure(kind, 503));
+
+    [Theory]
+    [InlineData(200, false)]
+    [InlineData(400, false)]
+    [InlineData(401, false)]
+    [InlineData(403, false)]
+    [InlineData(404, false)]
+    [InlineData(408, true)]
+    [InlineData(409, false)]
+    [InlineData(429, true)]
+    [InlineData(500, true)]
+    [InlineData(502, true)]
+    [InlineData(503, true)]
+    [InlineData(504, true)]
+    [InlineData(599, true)]
+    [InlineData(600, false)]
+    public void IsBreakerFailure_EachStatus_MatchesDesign(int status, bool expected) =>
+        Assert.Equal(expected, RetryPolicy.IsBreakerFailure(FailureKind.HttpStatus, status));
+
+    [Theory]
+    [InlineData(FailureKind.ConnectFailure, true)]
+    [InlineData(FailureKind.RequestNotSent, true)]
+    [InlineData(FailureKind.Timeout, false)]
+    [InlineData(FailureKind.Other, false)]
+    public void IsProvablyNotSent_EachKind_OnlyWhenNothingWasWritten(FailureKind kind, bool expected) =>
+        Assert.Equal(expected, RetryPolicy.IsProvablyNotSent(kind));
+
+    [Fact]
+    public void ComputeBackoff_DefaultOptionsMidJitter_SeedSequence()
+    {
+        var options = RetryOptions.Default;
+
+        TimeSpan[] delays = [.. Enumerable.Range(0, 4).Select(a => RetryPolicy.ComputeBackoff(a, options, 0.5))];
+
+        Assert.Equal(
+            [TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(400), TimeSpan.FromMilliseconds(800)],
+            delays);
+    }
+
+    [Fact]
+    public void ComputeBackoff_HugeAttempt_CappedWithoutOverflow()
+    {
+        var options = new RetryOptions { BaseDelay = TimeSpan.FromDays(1), MaxDelay = TimeSpan.FromDays(1) };
+
+        Assert.Equal(TimeSpan.FromDays(1), RetryPolicy.ComputeBackoff(int.MaxValue, options, 1));
+        Assert.Equal(TimeSpan.FromSeconds(10), RetryPolicy.ComputeBackoff(10_000, RetryOptions.Default, 0));
+        Assert.Equal(TimeSpan.Zero, RetryPolicy.ComputeBackoff(int.MaxValue, new RetryOptions { BaseDelay = TimeSpan.Zero }, 1));
+    }
+
+    [Fact]
+    public void ComputeBackoff_InvalidArguments_Throw()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => RetryPolicy.ComputeBackoff(-1, RetryOptions.Default, 0.5));
+        Assert.Throws<ArgumentOutOfRangeException>(() => RetryPolicy.ComputeBackoff(0, RetryOptions.Default, 1.5));
+        Assert.Throws<ArgumentOutOfRangeException>(() => RetryPolicy.ComputeBackoff(0, RetryOptions.Default, double.NaN));
+        Assert.Throws<ArgumentNullException>(() => RetryPolicy.ComputeBackoff(0, null!, 0.5));
+    }
+
+    [Property(MaxTest = 500)]
+    public void ComputeBackoff_AnyInput_WithinJitterBoundsAndCap(byte attemptSeed, uint randomSeed, byte jitterSeed, ushort capMs)
+    {
+        int attempt = attemptSeed % 80;
+        double random01 = randomSeed / (double)uint.MaxValue;
+        var options = new RetryOptions
+        {
+            JitterFactor = jitterSeed / 255.0,
+            MaxDelay = TimeSpan.FromMilliseconds(100 + capMs),
+        };
+
+        TimeSpan delay = RetryPolicy.ComputeBackoff(attempt, options, random01);
+
+        double exponential = Math.ScaleB(options.BaseDelay.Ticks, attempt);
+        double cap = options.MaxDelay.Ticks;
+        double lower = Math.Min(cap, exponential * (1 - options.JitterFactor));
+        double upper = Math.Min(cap, exponential * (1 + options.JitterFactor));
+        Assert.InRange(delay.Ticks, (long)lower - 1, (long)Math.Ceiling(upper));
+        Assert.True(delay <= options.MaxDelay);
+        Assert.True(RetryPolicy.ComputeBackoff(attempt + 1, options, random01) >= delay); // Monotone up to the cap.
+    }
+
+    [Property(MaxTest = 500)]
+    public void TryGetRetryDelay_AnyInput_NeverReachesDeadline(byte attempt, uint randomSeed, int retryAfterMs, int remainingMs)
+    {
+        var options = RetryOptions.Default;
+        double random01 = randomSeed / (double)uint.MaxValue;
+        TimeSpan? retryAfter = retryAfterMs % 3 == 0 ? null : TimeSpan.FromMilliseconds(Math.Abs((long)retryAfterMs) % 60_000);
+        TimeSpan remaining = TimeSpan.FromMilliseconds(remainingMs % 60_000);
+        int retry = attempt % 6;
+
+        bool retrying = RetryPolicy.TryGetRetryDelay(retry, options, random01, retryAfter, remaining, out var delay);
+
+        TimeSpan backoff = RetryPolicy.ComputeBackoff(retry, options, random01);
+        if (retrying)
+        {
+            Assert.True(retry < options.MaxRetries);
+            Assert.True(delay < remaining);
+            Assert.Equal(retryAfter is { } ra && ra > backoff ? ra : backoff, delay);
+        }
+        else
+        {
+            Assert.Equal(TimeSpan.Zero, delay);
+            TimeSpan wanted = retryAfter is { } ra && ra > backoff ? ra : backoff;
+            Assert.True(retry >= options.MaxRetries || wanted >= remaining);
+        }
+    }
+
+    [Fact]
+    public void TryGetRetryDelay_RetryAfterLongerThanBackoffAndMaxDelay_Wins()
+    {
+        bool retrying = RetryPolicy.TryGetRetryDelay(
+            0, RetryOptions.Default, 0.5, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(30), out var delay);
+
+        Assert.True(retrying);
+        Assert.Equal(TimeSpan.FromSeconds(20), delay);
+    }
+
+    [Fact]
+    public void TryGetRetryDelay_RetryAfterPastDeadline_FailsFast()
+    {
+        Assert.False(RetryPolicy.TryGetRetryDelay(
+            0, RetryOptions.Default, 0.5, TimeSpan.FromDays(1), TimeSpan.FromSeconds(30), out _));
+        Assert.False(RetryPolicy.TryGetRetryDelay(0, RetryOptions.NoRetry, 0.5, null, TimeSpan.FromSeconds(30), out _));
+    }
+
+    [Theory]
+    [InlineData("120", 120)]
+    [InlineData("0", 0)]
+    [InlineData(" 5 ", 5)]
+    [InlineData("86400", 86400)]
+    [InlineData("Sun, 06 Nov 1994 08:49:37 GMT", 30)]
+    [InlineData("Sunday, 06-Nov-94 08:49:37 GMT", 30)]
+    [InlineData("Sun Nov  6 08:49:37 1994", 30)]
+    [InlineData("Sun, 06 Nov 1994 08:48:37 GMT", 0)]
+    public void TryParseRetryAfter_Valid_Parsed(string value, int expectedSeconds)
+    {
+        Assert.True(RetryPolicy.TryParseRetryAfter(value, Now, out var delay));
+        Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), delay);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    [InlineData("-5")]
+    [InlineData("+5")]
+    [InlineData("1.5")]
+    [InlineData("5s")]
+    [InlineData("1e3")]
+    [InlineData("garbage")]
+    [InlineData("Sun, 06 Nov 1994 08:49:37 PST")]
+    [InlineData("Sun, 32 Nov 1994 08:49:37 GMT")]
+    public void TryParseRetryAfter_Invalid_Rejected(string value)
+    {
+        Assert.False(RetryPolicy.TryParseRetryAfter(value, Now, out var delay));
+        Assert.Equal(TimeSpan.Zero, delay);
+    }
+
+    [Fact]
+    public void TryParseRetryAfter_AbsurdSeconds_Saturates()
+    {
+        Assert.True(RetryPolicy.TryParseRetryAfter("99999999999999999999999999", Now, out var delay));
+        Assert.Equal(TimeSpan.MaxValue, delay);
+    }
+}
