@@ -12,9 +12,11 @@ namespace Cortex.Mcp.Fast.ServerSentEvents;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Each event's fields are copied into buffers rented from <see cref="ArrayPool{T}.Shared"/> and owned by the reader;
-/// <see cref="Current"/> is a view over them, valid until the next move or <see cref="Dispose"/>. The buffers grow
-/// to what the stream needs, bounded by <see cref="SseParserOptions"/>, and are returned on <see cref="Dispose"/>.
+/// <see cref="Current"/> is a view, valid until the next move or <see cref="Dispose"/>. Event types, ids and data
+/// joined from several lines are copied into buffers rented from <see cref="ArrayPool{T}.Shared"/> and owned by the
+/// reader; the data of an event with one data line is a view over the input itself (the reader keeps that input
+/// unconsumed until the next move). The buffers grow to what the stream needs, bounded by
+/// <see cref="SseParserOptions"/>, and are returned on <see cref="Dispose"/>.
 /// </para>
 /// <para>
 /// The reader never completes the <see cref="PipeReader"/>: the caller owns it. Between moves the reader may keep
@@ -269,8 +271,8 @@ public sealed class SseEventReader : IDisposable
         Debug.Assert(_pipe is not null && _holding, "Parse only a held read.");
         if (TryParse())
         {
-            // Keep the read open: the rest of its buffer likely holds the next events, and Current lives in our own
-            // buffers, so nothing points into the pipe after this returns.
+            // Keep the read open: the rest of its buffer likely holds the next events, and Current may be a view
+            // over it (a single data line is not copied), valid until the next move.
             _hasCurrent = true;
             moved = true;
             return true;
@@ -279,6 +281,7 @@ public sealed class SseEventReader : IDisposable
         // Habit 7: all the input is used (a partial line lives in our buffer), but for an unsettled byte order mark;
         // everything was examined, so the next read waits for new bytes.
         SequencePosition consumed = _scan.BomChecked ? _scan.Input.End : _scan.Input.Start;
+        _events.DetachFromInput();
         _pipe.AdvanceTo(consumed, _scan.Input.End);
         _holding = false;
         _scan.ClearInput();
@@ -310,7 +313,7 @@ public sealed class SseEventReader : IDisposable
         var lines = new SseLineParser(ref _scan, _maxLineLength);
         while (lines.TryReadLine(out ReadOnlySpan<byte> line))
         {
-            if (_events.ProcessLine(line))
+            if (_events.ProcessLine(line, _scan.Segment, lines.LineStart))
             {
                 return true;
             }

@@ -21,12 +21,22 @@ internal ref struct SseLineParser
     /// <summary>The span of the state's current segment.</summary>
     private ReadOnlySpan<byte> _segment;
 
+    /// <summary>Where the last line returned starts in the state's segment, or -1 when it was assembled from pieces.</summary>
+    private int _lineStart;
+
     public SseLineParser(ref SseScanState state, int maxLineLength)
     {
         _state = ref state;
         _maxLineLength = maxLineLength;
         _segment = state.Segment.Span;
+        _lineStart = -1;
     }
+
+    /// <summary>
+    /// Gets where the last line returned starts in the scan state's <c>Segment</c>, or -1 when it was assembled in the
+    /// partial-line buffer (it then lives in no segment).
+    /// </summary>
+    public readonly int LineStart => _lineStart;
 
     /// <summary>
     /// Reads the next complete line, without its line ending. Returns false when the input is used up; the start of
@@ -63,7 +73,9 @@ internal ref struct SseLineParser
                 }
             }
 
-            int end = rest.IndexOfAny(SseFieldNames.CR, SseFieldNames.LF);
+            // A blank line (the dispatch after every event) needs no vector search.
+            byte first = rest[0];
+            int end = first is SseFieldNames.LF or SseFieldNames.CR ? 0 : rest.IndexOfAny(SseFieldNames.CR, SseFieldNames.LF);
             if (end < 0)
             {
                 // No line ending yet: keep the bytes (the limit check throws on an endless line as it grows).
@@ -89,6 +101,7 @@ internal ref struct SseLineParser
                 }
             }
 
+            int start = state.Offset;
             state.Offset += consumed;
             if (state.PartialLine.Length == 0)
             {
@@ -97,11 +110,13 @@ internal ref struct SseLineParser
                     SseLimitExceededException.Throw(SseLimit.Line, _maxLineLength);
                 }
 
+                _lineStart = start;
                 line = rest[..end];
             }
             else
             {
                 state.PartialLine.Append(rest[..end], _maxLineLength, SseLimit.Line);
+                _lineStart = -1;
                 line = state.PartialLine.Span;
 
                 // The array stays untouched until the next append, which happens only on the next call.
