@@ -28,6 +28,15 @@ internal struct SseEventAccumulator
     /// <summary>The data buffer: data lines joined with LF (the spec's trailing LF is never stored).</summary>
     private PooledByteBuffer _data;
 
+    /// <summary>
+    /// The value of the event's only data line, as a view over the input, while <see cref="_dataIsView"/>: the
+    /// common single-line event is never copied. A second data line copies it into <see cref="_data"/>.
+    /// </summary>
+    private ReadOnlyMemory<byte> _dataView;
+
+    /// <summary>True while the event's data is <see cref="_dataView"/> rather than <see cref="_data"/>.</summary>
+    private bool _dataIsView;
+
     /// <summary>True once a data field was seen since the last dispatch (the spec's "data buffer is not empty").</summary>
     private bool _hasData;
 
@@ -55,7 +64,7 @@ internal struct SseEventAccumulator
     }
 
     /// <summary>Gets the data of the dispatched event.</summary>
-    public readonly ReadOnlySpan<byte> Data => _data.Span;
+    public readonly ReadOnlySpan<byte> Data => _dataIsView ? _dataView.Span : _data.Span;
 
     /// <summary>Gets the event type of the dispatched event; empty means the default <c>message</c>.</summary>
     public readonly ReadOnlySpan<byte> EventType => _eventType.Span;
@@ -68,12 +77,23 @@ internal struct SseEventAccumulator
         _retryMilliseconds < 0 ? null : TimeSpan.FromTicks(_retryMilliseconds * TimeSpan.TicksPerMillisecond);
 
     /// <summary>Processes one line (without its line ending). Returns true when it dispatched an event.</summary>
-    public bool ProcessLine(ReadOnlySpan<byte> line)
+    /// <param name="line">The line.</param>
+    /// <param name="segment">The input segment holding the line, which stays valid until the next move.</param>
+    /// <param name="lineStart">Where <paramref name="line"/> starts in <paramref name="segment"/>, or -1 when it is not in it.</param>
+    public bool ProcessLine(ReadOnlySpan<byte> line, in ReadOnlyMemory<byte> segment, int lineStart)
     {
         if (line.IsEmpty)
         {
             // Spec: "If the line is empty (a blank line): Dispatch the event."
             return Dispatch();
+        }
+
+        if (line.StartsWith("data:"u8))
+        {
+            // The hot path: most lines are data fields; skip the colon search and the field switch.
+            int valueStart = line.Length > 5 && line[5] == SseFieldNames.Space ? 6 : 5;
+            AppendData(line[valueStart..], segment, lineStart < 0 ? -1 : lineStart + valueStart);
+            return false;
         }
 
         int colon = line.IndexOf(SseFieldNames.Colon);
@@ -113,8 +133,24 @@ internal struct SseEventAccumulator
     {
         // Spec: "Set the data buffer and the event type buffer to the empty string."
         _data.Clear();
+        _dataView = default;
+        _dataIsView = false;
         _hasData = false;
         _eventType.Clear();
+    }
+
+    /// <summary>
+    /// Copies an undispatched event's data view into our own buffer: call before the input it points into is handed
+    /// back (a pipe read used up mid-event).
+    /// </summary>
+    public void DetachFromInput()
+    {
+        if (_dataIsView)
+        {
+            _data.Set(_dataView.Span, _maxEventSize, SseLimit.Event);
+            _dataView = default;
+            _dataIsView = false;
+        }
     }
 
     /// <summary>Returns every buffer to the pool.</summary>
@@ -124,6 +160,8 @@ internal struct SseEventAccumulator
         _eventType.Dispose();
         _pendingId.Dispose();
         _lastEventId.Dispose();
+        _dataView = default;
+        _dataIsView = false;
         _hasData = false;
         _hasPendingId = false;
     }
@@ -134,11 +172,7 @@ internal struct SseEventAccumulator
         switch (name.Length)
         {
             case 4 when name.SequenceEqual(SseFieldNames.Data):
-                // Spec: "Append the field value to the data buffer, then append a single U+000A LINE FEED (LF)
-                // character to the data buffer." Stored as LF-separated lines, which equals the spec's buffer once
-                // dispatch removes the trailing LF.
-                _data.AppendLine(value, _hasData, _maxEventSize, SseLimit.Event);
-                _hasData = true;
+                AppendData(value, default, -1);
                 break;
             case 5 when name.SequenceEqual(SseFieldNames.Event):
                 // Spec: "Set the event type buffer to the field value."
@@ -166,6 +200,30 @@ internal struct SseEventAccumulator
                 // Spec: "Otherwise: The field is ignored."
                 break;
         }
+    }
+
+    private void AppendData(ReadOnlySpan<byte> value, in ReadOnlyMemory<byte> segment, int valueStart)
+    {
+        // Spec: "Append the field value to the data buffer, then append a single U+000A LINE FEED (LF) character to
+        // the data buffer." Stored as LF-separated lines, which equals the spec's buffer once dispatch removes the
+        // trailing LF.
+        if (!_hasData && valueStart >= 0)
+        {
+            if (value.Length > _maxEventSize)
+            {
+                SseLimitExceededException.Throw(SseLimit.Event, _maxEventSize);
+            }
+
+            _dataView = segment.Slice(valueStart, value.Length);
+            _dataIsView = true;
+            _hasData = true;
+            return;
+        }
+
+        // A second line: the event is joined in our own buffer after all.
+        DetachFromInput();
+        _data.AppendLine(value, _hasData, _maxEventSize, SseLimit.Event);
+        _hasData = true;
     }
 
     private void ProcessRetry(ReadOnlySpan<byte> value)
@@ -212,7 +270,7 @@ internal struct SseEventAccumulator
             return false;
         }
 
-        Debug.Assert(_data.Length <= _maxEventSize, "The data limit is checked on every append.");
+        Debug.Assert(_data.Length <= _maxEventSize && _dataView.Length <= _maxEventSize, "The data limit is checked on every append.");
         return true;
     }
 }

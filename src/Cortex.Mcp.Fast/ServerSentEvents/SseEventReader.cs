@@ -12,9 +12,11 @@ namespace Cortex.Mcp.Fast.ServerSentEvents;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Each event's fields are copied into buffers rented from <see cref="ArrayPool{T}.Shared"/> and owned by the reader;
-/// <see cref="Current"/> is a view over them, valid until the next move or <see cref="Dispose"/>. The buffers grow
-/// to what the stream needs, bounded by <see cref="SseParserOptions"/>, and are returned on <see cref="Dispose"/>.
+/// <see cref="Current"/> is a view, valid until the next move or <see cref="Dispose"/>. Event types, ids and data
+/// joined from several lines are copied into buffers rented from <see cref="ArrayPool{T}.Shared"/> and owned by the
+/// reader; the data of an event with one data line is a view over the input itself (the reader keeps that input
+/// unconsumed until the next move). The buffers grow to what the stream needs, bounded by
+/// <see cref="SseParserOptions"/>, and are returned on <see cref="Dispose"/>.
 /// </para>
 /// <para>
 /// The reader never completes the <see cref="PipeReader"/>: the caller owns it. Between moves the reader may keep
@@ -36,19 +38,10 @@ public sealed class SseEventReader : IDisposable
     /// <summary>Field interpretation state and the buffers of the current event.</summary>
     private SseEventAccumulator _events;
 
-    /// <summary>
-    /// The input not yet parsed: for a sequence source the unread rest of it; for a pipe source the buffer of the
-    /// read held open (valid only while <see cref="_holding"/>).
-    /// </summary>
-    private ReadOnlySequence<byte> _buffer;
-
-    /// <summary>For a pipe source, the whole buffer of the read held open, for <c>AdvanceTo</c>'s examined position.</summary>
-    private ReadOnlySequence<byte> _heldRead;
-
     /// <summary>True while a pipe read is held open (its buffer not yet handed back with <c>AdvanceTo</c>).</summary>
     private bool _holding;
 
-    /// <summary>True when the held read said the pipe's writer completed: no input after <see cref="_buffer"/>.</summary>
+    /// <summary>True when no input will follow the scan state's input (a sequence source, or a completed pipe).</summary>
     private bool _isFinalBuffer;
 
     /// <summary>True while <see cref="Current"/> is an event (the last move returned true).</summary>
@@ -78,7 +71,7 @@ public sealed class SseEventReader : IDisposable
     public SseEventReader(ReadOnlySequence<byte> buffer, SseParserOptions? options = null)
         : this(options)
     {
-        _buffer = buffer;
+        _scan.SetInput(buffer);
         _isFinalBuffer = true;
     }
 
@@ -136,9 +129,8 @@ public sealed class SseEventReader : IDisposable
 
         try
         {
-            if (TryParse(out SequencePosition consumed))
+            if (TryParse())
             {
-                _buffer = _buffer.Slice(consumed);
                 _hasCurrent = true;
                 return true;
             }
@@ -150,7 +142,7 @@ public sealed class SseEventReader : IDisposable
         }
 
         // Spec: "Once the end of the file is reached, any pending data must be discarded."
-        _buffer = default;
+        _scan.ClearInput();
         _finished = true;
         return false;
     }
@@ -265,8 +257,7 @@ public sealed class SseEventReader : IDisposable
             throw new OperationCanceledException("The pending read of the PipeReader was canceled.");
         }
 
-        _heldRead = result.Buffer;
-        _buffer = result.Buffer;
+        _scan.SetInput(result.Buffer);
         _isFinalBuffer = result.IsCompleted;
         _holding = true;
     }
@@ -278,22 +269,22 @@ public sealed class SseEventReader : IDisposable
     private bool TryParseHeld(out bool moved)
     {
         Debug.Assert(_pipe is not null && _holding, "Parse only a held read.");
-        if (TryParse(out SequencePosition consumed))
+        if (TryParse())
         {
-            // Keep the read open: the rest of its buffer likely holds the next events, and Current lives in our own
-            // buffers, so nothing points into the pipe after this returns.
-            _buffer = _buffer.Slice(consumed);
+            // Keep the read open: the rest of its buffer likely holds the next events, and Current may be a view
+            // over it (a single data line is not copied), valid until the next move.
             _hasCurrent = true;
             moved = true;
             return true;
         }
 
-        // Habit 7: everything up to `consumed` is used (a partial line lives in our buffer), and everything was
-        // examined, so the next read waits for new bytes.
+        // Habit 7: all the input is used (a partial line lives in our buffer), but for an unsettled byte order mark;
+        // everything was examined, so the next read waits for new bytes.
+        SequencePosition consumed = _scan.BomChecked ? _scan.Input.End : _scan.Input.Start;
+        _events.DetachFromInput();
+        _pipe.AdvanceTo(consumed, _scan.Input.End);
         _holding = false;
-        _buffer = default;
-        _pipe.AdvanceTo(consumed, _heldRead.End);
-        _heldRead = default;
+        _scan.ClearInput();
         if (_isFinalBuffer)
         {
             // The writer completed and the buffer is used up (IsCompleted && nothing left to parse).
@@ -308,29 +299,26 @@ public sealed class SseEventReader : IDisposable
     }
 
     /// <summary>
-    /// Parses <see cref="_buffer"/> up to the next dispatched event. Returns true with the position after that event,
-    /// or false with the position up to which input was used (all of it, but for an unsettled byte order mark).
+    /// Parses the scan state's input from its cursor up to the next dispatched event. Returns true when an event was
+    /// dispatched (the cursor is then just past its blank line); false when the input is used up, or when it is too
+    /// short to settle the byte order mark.
     /// </summary>
-    private bool TryParse(out SequencePosition consumed)
+    private bool TryParse()
     {
-        ReadOnlySequence<byte> buffer = _buffer;
-        if (!_scan.BomChecked && !_scan.TrySkipBom(ref buffer, _isFinalBuffer))
+        if (!_scan.BomChecked && !_scan.TrySkipBom(_isFinalBuffer))
         {
-            consumed = buffer.Start;
             return false;
         }
 
-        var lines = new SseLineParser(ref _scan, buffer, _maxLineLength);
+        var lines = new SseLineParser(ref _scan, _maxLineLength);
         while (lines.TryReadLine(out ReadOnlySpan<byte> line))
         {
-            if (_events.ProcessLine(line))
+            if (_events.ProcessLine(line, _scan.Segment, lines.LineStart))
             {
-                consumed = lines.Position;
                 return true;
             }
         }
 
-        consumed = buffer.End;
         return false;
     }
 
@@ -348,10 +336,11 @@ public sealed class SseEventReader : IDisposable
         {
             _holding = false;
 
-            // Consume what was parsed; leave the rest unexamined so the owner's next read returns it at once.
-            _pipe!.AdvanceTo(_buffer.Start, _buffer.Start);
-            _buffer = default;
-            _heldRead = default;
+            // Consume what was parsed (after a move, exactly up to the end of the last event); leave the rest
+            // unexamined so the owner's next read returns it at once.
+            SequencePosition consumed = _scan.Position;
+            _pipe!.AdvanceTo(consumed, consumed);
+            _scan.ClearInput();
         }
     }
 }

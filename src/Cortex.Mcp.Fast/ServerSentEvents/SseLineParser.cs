@@ -1,52 +1,42 @@
-using System.Buffers;
 using System.Diagnostics;
 
 namespace Cortex.Mcp.Fast.ServerSentEvents;
 
 /// <summary>
-/// Splits one buffer of input into lines, resuming from and saving to a <see cref="SseScanState"/> so that lines,
-/// CRLF pairs and the byte order mark may be split anywhere across buffers.
+/// Splits the input of a <see cref="SseScanState"/> into lines, resuming from its cursor and saving back to it, so
+/// that lines, CRLF pairs and the byte order mark may be split anywhere across segments and reads.
 /// </summary>
 /// <remarks>
 /// A line returned by <see cref="TryReadLine"/> is a span over the input or over the state's partial-line buffer;
-/// it is valid only until the next call. Knows nothing of pipes or HTTP: it sees a <see cref="ReadOnlySequence{T}"/>.
+/// it is valid only until the next call. Knows nothing of pipes or HTTP.
 /// </remarks>
 internal ref struct SseLineParser
 {
-    /// <summary>The resumable state, owned by the reader.</summary>
+    /// <summary>The resumable state, owned by the reader; its <c>Offset</c> is the cursor.</summary>
     private readonly ref SseScanState _state;
-
-    /// <summary>The input being split.</summary>
-    private readonly ReadOnlySequence<byte> _buffer;
 
     /// <summary>The longest line accepted.</summary>
     private readonly int _maxLineLength;
 
-    /// <summary>Where the current segment starts in <see cref="_buffer"/>; origin of <see cref="Position"/>.</summary>
-    private SequencePosition _segmentStart;
-
-    /// <summary>Where the segment after the current one starts (for <see cref="ReadOnlySequence{T}.TryGet"/>).</summary>
-    private SequencePosition _nextSegment;
-
-    /// <summary>The current segment.</summary>
+    /// <summary>The span of the state's current segment.</summary>
     private ReadOnlySpan<byte> _segment;
 
-    /// <summary>How many bytes of the current segment are consumed.</summary>
-    private int _offset;
+    /// <summary>Where the last line returned starts in the state's segment, or -1 when it was assembled from pieces.</summary>
+    private int _lineStart;
 
-    public SseLineParser(ref SseScanState state, in ReadOnlySequence<byte> buffer, int maxLineLength)
+    public SseLineParser(ref SseScanState state, int maxLineLength)
     {
         _state = ref state;
-        _buffer = buffer;
         _maxLineLength = maxLineLength;
-        _segmentStart = buffer.Start;
-        _nextSegment = buffer.Start;
-        _segment = default;
-        _offset = 0;
+        _segment = state.Segment.Span;
+        _lineStart = -1;
     }
 
-    /// <summary>Gets the position just after the last line returned: where the next unread byte is.</summary>
-    public readonly SequencePosition Position => _buffer.GetPosition(_offset, _segmentStart);
+    /// <summary>
+    /// Gets where the last line returned starts in the scan state's <c>Segment</c>, or -1 when it was assembled in the
+    /// partial-line buffer (it then lives in no segment).
+    /// </summary>
+    public readonly int LineStart => _lineStart;
 
     /// <summary>
     /// Reads the next complete line, without its line ending. Returns false when the input is used up; the start of
@@ -54,39 +44,43 @@ internal ref struct SseLineParser
     /// </summary>
     public bool TryReadLine(out ReadOnlySpan<byte> line)
     {
+        ref SseScanState state = ref _state;
         while (true)
         {
-            ReadOnlySpan<byte> rest = _segment[_offset..];
+            ReadOnlySpan<byte> rest = _segment[state.Offset..];
             if (rest.IsEmpty)
             {
-                if (!MoveToNextSegment())
+                if (!state.MoveToNextSegment())
                 {
                     line = default;
                     return false;
                 }
 
+                _segment = state.Segment.Span;
                 continue;
             }
 
-            if (_state.SkipLeadingLf)
+            if (state.SkipLeadingLf)
             {
                 // Spec: "Lines must be separated by either a U+000D CARRIAGE RETURN U+000A LINE FEED (CRLF) character
                 // pair, a single U+000A LINE FEED (LF) character, or a single U+000D CARRIAGE RETURN (CR) character."
                 // A CR ended the previous buffer; its line was already returned, so an LF here is the CRLF's second half.
-                _state.SkipLeadingLf = false;
+                state.SkipLeadingLf = false;
                 if (rest[0] == SseFieldNames.LF)
                 {
-                    _offset++;
+                    state.Offset++;
                     continue;
                 }
             }
 
-            int end = rest.IndexOfAny(SseFieldNames.CR, SseFieldNames.LF);
+            // A blank line (the dispatch after every event) needs no vector search.
+            byte first = rest[0];
+            int end = first is SseFieldNames.LF or SseFieldNames.CR ? 0 : rest.IndexOfAny(SseFieldNames.CR, SseFieldNames.LF);
             if (end < 0)
             {
                 // No line ending yet: keep the bytes (the limit check throws on an endless line as it grows).
-                _state.PartialLine.Append(rest, _maxLineLength, SseLimit.Line);
-                _offset += rest.Length;
+                state.PartialLine.Append(rest, _maxLineLength, SseLimit.Line);
+                state.Offset += rest.Length;
                 continue;
             }
 
@@ -103,50 +97,34 @@ internal ref struct SseLineParser
                 else
                 {
                     // The CR ends this line now (no waiting for the next read); remember to swallow a following LF.
-                    _state.SkipLeadingLf = true;
+                    state.SkipLeadingLf = true;
                 }
             }
 
-            _offset += consumed;
-            if (_state.PartialLine.Length == 0)
+            int start = state.Offset;
+            state.Offset += consumed;
+            if (state.PartialLine.Length == 0)
             {
                 if (end > _maxLineLength)
                 {
                     SseLimitExceededException.Throw(SseLimit.Line, _maxLineLength);
                 }
 
+                _lineStart = start;
                 line = rest[..end];
             }
             else
             {
-                _state.PartialLine.Append(rest[..end], _maxLineLength, SseLimit.Line);
-                line = _state.PartialLine.Span;
+                state.PartialLine.Append(rest[..end], _maxLineLength, SseLimit.Line);
+                _lineStart = -1;
+                line = state.PartialLine.Span;
 
                 // The array stays untouched until the next append, which happens only on the next call.
-                _state.PartialLine.Clear();
+                state.PartialLine.Clear();
             }
 
+            Debug.Assert(state.Offset <= _segment.Length, "The cursor never passes the segment.");
             return true;
         }
-    }
-
-    private bool MoveToNextSegment()
-    {
-        SequencePosition start = _nextSegment;
-        while (_buffer.TryGet(ref _nextSegment, out ReadOnlyMemory<byte> memory))
-        {
-            if (!memory.IsEmpty)
-            {
-                _segmentStart = start;
-                _segment = memory.Span;
-                _offset = 0;
-                return true;
-            }
-
-            start = _nextSegment;
-        }
-
-        Debug.Assert(_offset == _segment.Length, "Input is used up only when the last segment is consumed.");
-        return false;
     }
 }

@@ -58,18 +58,38 @@ public sealed class SseEventReaderBehaviourTests
     }
 
     [Fact]
-    public void Current_FieldsAreCopies_NotViewsOfTheInput()
+    public void Current_TypeAndIdAreCopies_SingleDataLineIsAViewOfTheInput()
     {
-        byte[] body = "event: e\nid: 1\ndata: abc\n\n"u8.ToArray();
+        byte[] body = "event: e\nid: 1\ndata: abc\n\ndata: x\ndata: y\n\n"u8.ToArray();
         using var reader = new SseEventReader(new ReadOnlySequence<byte>(body));
         Assert.True(reader.MoveNext());
 
-        body.AsSpan().Fill((byte)'x');
+        body.AsSpan(0, 24).Fill((byte)'x');
 
         SseEvent current = reader.Current;
-        Assert.Equal("abc", current.GetDataString());
+        Assert.Equal("xxx", current.GetDataString());
         Assert.Equal("e", current.GetEventTypeString());
         Assert.Equal("1", current.GetIdString());
+        Assert.True(reader.MoveNext());
+        Assert.Equal("x\ny", reader.Current.GetDataString());
+    }
+
+    [Fact]
+    public async Task MoveNextAsync_DataLineAndBlankLineInSeparateReads_CopiesDataBeforeHandingTheReadBack()
+    {
+        // The pool scribbles over memory the pipe returns, so a view kept past AdvanceTo would read garbage.
+        var pipe = new Pipe(new PipeOptions(pool: new ScribblingPool(), minimumSegmentSize: 64, useSynchronizationContext: false));
+        using var reader = new SseEventReader(pipe.Reader);
+
+        await pipe.Writer.WriteAsync("id: 1\ndata: first-line-of-event\n"u8.ToArray());
+        ValueTask<bool> move = reader.MoveNextAsync();
+        Assert.False(move.IsCompleted);
+        // A filler line (200 NULs: an unknown field) pushes the reader past the data line's segment, which goes back to the pool.
+        await pipe.Writer.WriteAsync(new byte[200]);
+        await pipe.Writer.WriteAsync("\n\n"u8.ToArray());
+
+        Assert.True(await move);
+        Assert.Equal("first-line-of-event", reader.Current.GetDataString());
     }
 
     [Fact]
@@ -186,6 +206,25 @@ public sealed class SseEventReaderBehaviourTests
 
         Assert.Same(first, reader.Current.GetEventTypeString());
         Assert.Equal("message", first);
+    }
+
+    /// <summary>A memory pool that overwrites every block when it is returned.</summary>
+    private sealed class ScribblingPool : MemoryPool<byte>
+    {
+        public override int MaxBufferSize => 4096;
+
+        public override IMemoryOwner<byte> Rent(int minBufferSize = -1) => new Owner(new byte[Math.Max(minBufferSize, 64)]);
+
+        protected override void Dispose(bool disposing)
+        {
+        }
+
+        private sealed class Owner(byte[] array) : IMemoryOwner<byte>
+        {
+            public Memory<byte> Memory => array;
+
+            public void Dispose() => array.AsSpan().Fill((byte)'#');
+        }
     }
 
     [Fact]
