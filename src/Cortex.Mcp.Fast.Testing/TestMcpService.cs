@@ -1,4 +1,5 @@
 using System.Net;
+using Cortex.Mcp.Fast.Testing.Internal;
 using Cortex.Mcp.Fast.Testing.Rest;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -72,6 +73,7 @@ public sealed class TestMcpService : IAsyncDisposable
 
         var faults = new TestFaults(options);
         var counters = new TestServiceCounters();
+        var connections = new ConnectionRegistry();
         var stopping = new CancellationTokenSource();
         WebApplication? app = null;
         try
@@ -83,10 +85,10 @@ public sealed class TestMcpService : IAsyncDisposable
             builder.Logging.ClearProviders();
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
             builder.Services.AddSingleton<IHostLifetime, NoSignalsLifetime>();
-            builder.WebHost.UseKestrel(kestrel => ConfigureKestrel(kestrel, options, counters));
+            builder.WebHost.UseKestrel(kestrel => ConfigureKestrel(kestrel, options, counters, connections));
 
             app = builder.Build();
-            var dispatcher = new RequestDispatcher(faults, counters, stopping.Token);
+            var dispatcher = new RequestDispatcher(faults, counters, connections, stopping.Token);
             app.Run(dispatcher.HandleAsync);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
 
@@ -117,7 +119,11 @@ public sealed class TestMcpService : IAsyncDisposable
             return;
         }
 
-        await _stopping.CancelAsync().ConfigureAwait(false);
+        // Synchronous on purpose: every stream, sleep and gated call sees the cancellation (and aborts its
+        // connection) before the gate opens, so no held call slips through as a success.
+#pragma warning disable CA1849
+        _stopping.Cancel();
+#pragma warning restore CA1849
         Faults.Gate.Release();
         using (var timeout = new CancellationTokenSource(_shutdownTimeout))
         {
@@ -135,7 +141,8 @@ public sealed class TestMcpService : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    private static void ConfigureKestrel(KestrelServerOptions kestrel, TestMcpServiceOptions options, TestServiceCounters counters)
+    private static void ConfigureKestrel(KestrelServerOptions kestrel, TestMcpServiceOptions options,
+        TestServiceCounters counters, ConnectionRegistry connections)
     {
         kestrel.AddServerHeader = false;
         kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodySize;
@@ -151,6 +158,8 @@ public sealed class TestMcpService : IAsyncDisposable
             {
                 listen.UseHttps(CreateHttpsOptions(options));
             }
+
+            listen.Use(connections.Track); // innermost: the transport the HTTP layer writes to
         });
     }
 

@@ -1,3 +1,4 @@
+using Cortex.Mcp.Fast.Testing.Internal;
 using Microsoft.AspNetCore.Http;
 
 namespace Cortex.Mcp.Fast.Testing.Rest;
@@ -18,13 +19,14 @@ internal sealed class RequestDispatcher
     private readonly ResourceEndpoints _resources;
     private readonly CancellationToken _stopping;
 
-    public RequestDispatcher(TestFaults faults, TestServiceCounters counters, CancellationToken stopping)
+    public RequestDispatcher(TestFaults faults, TestServiceCounters counters, ConnectionRegistry connections,
+        CancellationToken stopping)
     {
         _faults = faults;
         _counters = counters;
         _stopping = stopping;
         _tools = new ToolEndpoints(faults, counters, stopping);
-        _resources = new ResourceEndpoints(stopping);
+        _resources = new ResourceEndpoints(connections, stopping);
     }
 
     private enum Route
@@ -36,7 +38,17 @@ internal sealed class RequestDispatcher
 
     public Task HandleAsync(HttpContext context)
     {
+        // The stall is taken before the request is counted: a test that has seen the count knows which request
+        // got the stall.
+        var stall = _faults.TakeStall();
         _counters.OnRequest();
+        if (_stopping.IsCancellationRequested)
+        {
+            // Stopping: a request that arrives now (a client's retry, say) must not find the gate open and succeed.
+            context.Abort();
+            return Task.CompletedTask;
+        }
+
         var path = context.Request.Path.Value ?? string.Empty;
         Route route;
         if (path.StartsWith(ToolPrefix, StringComparison.Ordinal))
@@ -54,7 +66,6 @@ internal sealed class RequestDispatcher
             route = Route.None;
         }
 
-        var stall = _faults.TakeStall();
         var intercept = _faults.Intercept;
         if (stall > TimeSpan.Zero || intercept is not null)
         {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.IO.Pipelines;
 using System.Text.Unicode;
+using Cortex.Mcp.Fast.Testing.Internal;
 using Microsoft.AspNetCore.Http;
 
 namespace Cortex.Mcp.Fast.Testing.Rest;
@@ -16,7 +17,7 @@ namespace Cortex.Mcp.Fast.Testing.Rest;
 /// <c>invalid/{n}</c> (every third data is not JSON), <c>endless[/{ms}]</c>. Anything else is 404.
 /// A stream ends when the client goes away; when the service stops, the connection is aborted.
 /// </remarks>
-internal sealed class ResourceEndpoints(CancellationToken stopping)
+internal sealed class ResourceEndpoints(ConnectionRegistry connections, CancellationToken stopping)
 {
     private const int MaxEvents = 100_000_000;
 
@@ -100,13 +101,30 @@ internal sealed class ResourceEndpoints(CancellationToken stopping)
 
             if (kind == StreamKind.Cut && start < count)
             {
-                context.Abort(); // Mid-stream: the client sees the connection drop without the chunked terminator.
+                await CutAsync(context, ct).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             context.Abort(); // client gone, or the service is stopping
         }
+    }
+
+    /// <summary>
+    /// Ends the connection mid-body, without the chunked terminator. An abort (RST) could make the client's kernel
+    /// drop events it has received but not yet read, and a flush only hands bytes to the transport, so the
+    /// transport's output is completed instead: it sends what is queued, then FIN. The request then waits for the
+    /// client to notice and leave.
+    /// </summary>
+    private async Task CutAsync(HttpContext context, CancellationToken ct)
+    {
+        if (!connections.TryCompleteOutput(context.Connection.Id))
+        {
+            context.Abort();
+            return;
+        }
+
+        await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
     }
 
     private static void WriteEvent(PipeWriter writer, long index, string name, bool invalid)
