@@ -88,10 +88,22 @@ internal static class TestHttp
         return events;
     }
 
+    /// <summary>Asserts that a request fails as a transport failure would reach a raw client.</summary>
+    public static async Task<Exception> AssertTransportFailureAsync(Func<Task<HttpResponseMessage>> send)
+    {
+        return await AssertTransportFailureAsync(async () =>
+        {
+            using var response = await send();
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.Fail($"Expected a transport failure, got {(int)response.StatusCode}: {body}");
+        });
+    }
+
     /// <summary>Asserts that <paramref name="action"/> fails as a transport failure would reach a raw client.</summary>
     public static async Task<Exception> AssertTransportFailureAsync(Func<Task> action)
     {
         var ex = await Assert.ThrowsAnyAsync<Exception>(action);
+        Assert.False(ex is Xunit.Sdk.XunitException, ex.Message);
         Assert.True(ex is HttpRequestException or IOException,
             $"Expected HttpRequestException or IOException, got {ex.GetType().Name}: {ex.Message}");
         return ex;

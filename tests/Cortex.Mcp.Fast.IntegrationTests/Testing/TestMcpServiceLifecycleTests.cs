@@ -60,8 +60,7 @@ public sealed class TestMcpServiceLifecycleTests
         service.Faults.Gate.Close();
         var held = client.CallAsync("echo", "{}", cts.Token);
         var sleeping = client.CallAsync("sleep", "{\"ms\": 600000}", cts.Token);
-        await service.Faults.Gate.WaitForWaitingAsync(1, cts.Token);
-        await service.Counters.WaitForRequestsAsync("sleep", 1, cts.Token);
+        await service.Faults.Gate.WaitForWaitingAsync(2, cts.Token); // both held at the gate
 
         await service.DisposeAsync().AsTask().WaitAsync(cts.Token);
 
