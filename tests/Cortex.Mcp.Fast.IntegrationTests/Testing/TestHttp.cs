@@ -41,7 +41,12 @@ internal static class TestHttp
     public static Task<HttpResponseMessage> OpenStreamAsync(this HttpClient client, string path, CancellationToken ct,
         string? lastEventId = null)
     {
-        var request = new HttpRequestMessage(HttpMethod.Get, "resource/" + path);
+        var request = new HttpRequestMessage(HttpMethod.Get, "resource/" + path)
+        {
+            // A hand-made request does not take the client's defaults.
+            Version = client.DefaultRequestVersion,
+            VersionPolicy = client.DefaultVersionPolicy,
+        };
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
         if (lastEventId is not null)
         {

@@ -71,6 +71,26 @@ public sealed class TestMcpServiceLifecycleTests
     }
 
     [Fact]
+    public async Task StartAsync_Http2Only_ServesH2cWithPriorKnowledge()
+    {
+        using var cts = TestHttp.Deadline();
+        await using var service = await TestMcpService.StartAsync(
+            new TestMcpServiceOptions { Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2 }, cts.Token);
+        using var client = TestHttp.CreateClient(service.BaseAddress);
+        client.DefaultRequestVersion = HttpVersion.Version20;
+        client.DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+
+        using var echo = await client.CallAsync("echo", "{\"h\":2}", cts.Token);
+        using var stream = await client.OpenStreamAsync("events/3", cts.Token);
+
+        Assert.Equal(HttpVersion.Version20, echo.Version);
+        Assert.Equal(HttpVersion.Version20, stream.Version);
+        Assert.Equal(HttpStatusCode.OK, stream.StatusCode);
+        Assert.Equal("{\"echo\":{\"h\":2}}", await echo.Content.ReadAsStringAsync(cts.Token));
+        Assert.Equal(3, (await stream.ReadAllEventsAsync(cts.Token)).Count);
+    }
+
+    [Fact]
     public async Task StartAsync_InvalidOptions_Throws()
     {
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => TestMcpService.StartAsync(new TestMcpServiceOptions { Port = -1 }));
