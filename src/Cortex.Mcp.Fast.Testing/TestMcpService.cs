@@ -32,7 +32,8 @@ namespace Cortex.Mcp.Fast.Testing;
 /// <para>Unknown tool: <c>404 {"detail":"Unknown tool: x"}</c>. Body that is not one JSON object: <c>400</c>.</para>
 /// <para>Resources (<c>GET /resource/{*path}</c>, <c>text/event-stream</c>): <c>events/{n}</c>,
 /// <c>slow/{n}/{ms}</c>, <c>cut/{n}[/{total}]</c>, <c>invalid/{n}</c>, <c>endless[/{ms}]</c>; each event has
-/// <c>id: i</c> and <c>data: {"index":i,...}</c>; <c>Last-Event-ID</c> resumes at the next index.</para>
+/// <c>id: i</c> and <c>data: {"index":i,...}</c>; <c>Last-Event-ID</c> resumes at the next index. <c>cut</c> ends
+/// the whole connection (over HTTP/2, every stream on it).</para>
 /// <para>Logging is off. Thread-safe.</para>
 /// </remarks>
 public sealed class TestMcpService : IAsyncDisposable

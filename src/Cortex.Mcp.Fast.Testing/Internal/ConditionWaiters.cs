@@ -19,7 +19,11 @@ internal sealed class ConditionWaiters
     public Task WaitAsync(Func<bool> condition, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(condition);
-        cancellationToken.ThrowIfCancellationRequested();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled(cancellationToken);
+        }
+
         if (condition())
         {
             return Task.CompletedTask;

@@ -87,6 +87,12 @@ internal sealed class ToolEndpoints
 
     private async Task RunAsync(HttpContext context, ToolKind kind, ReadOnlyMemory<char> tool)
     {
+        if (_stopping.IsCancellationRequested)
+        {
+            context.Abort(); // the service began to stop while this call was on its way through the faults
+            return;
+        }
+
         if (kind == ToolKind.Unknown)
         {
             Responses.WriteDetail(context.Response, StatusCodes.Status404NotFound, "Unknown tool: " + tool.ToString());

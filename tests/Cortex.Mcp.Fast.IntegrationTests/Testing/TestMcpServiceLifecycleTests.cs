@@ -60,8 +60,7 @@ public sealed class TestMcpServiceLifecycleTests
         service.Faults.Gate.Close();
         var held = client.CallAsync("echo", "{}", cts.Token);
         var sleeping = client.CallAsync("sleep", "{\"ms\": 600000}", cts.Token);
-        await service.Faults.Gate.WaitForWaitingAsync(1, cts.Token);
-        await service.Counters.WaitForRequestsAsync("sleep", 1, cts.Token);
+        await service.Faults.Gate.WaitForWaitingAsync(2, cts.Token); // both held at the gate
 
         await service.DisposeAsync().AsTask().WaitAsync(cts.Token);
 
@@ -69,6 +68,26 @@ public sealed class TestMcpServiceLifecycleTests
         await TestHttp.AssertTransportFailureAsync(() => held);
         await TestHttp.AssertTransportFailureAsync(() => sleeping);
         Assert.Equal(0, service.Counters.OpenConnections);
+    }
+
+    [Fact]
+    public async Task StartAsync_Http2Only_ServesH2cWithPriorKnowledge()
+    {
+        using var cts = TestHttp.Deadline();
+        await using var service = await TestMcpService.StartAsync(
+            new TestMcpServiceOptions { Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2 }, cts.Token);
+        using var client = TestHttp.CreateClient(service.BaseAddress);
+        client.DefaultRequestVersion = HttpVersion.Version20;
+        client.DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+
+        using var echo = await client.CallAsync("echo", "{\"h\":2}", cts.Token);
+        using var stream = await client.OpenStreamAsync("events/3", cts.Token);
+
+        Assert.Equal(HttpVersion.Version20, echo.Version);
+        Assert.Equal(HttpVersion.Version20, stream.Version);
+        Assert.Equal(HttpStatusCode.OK, stream.StatusCode);
+        Assert.Equal("{\"echo\":{\"h\":2}}", await echo.Content.ReadAsStringAsync(cts.Token));
+        Assert.Equal(3, (await stream.ReadAllEventsAsync(cts.Token)).Count);
     }
 
     [Fact]
