@@ -1,0 +1,171 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Cortex.Mcp.Fast.Discovery;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Http.Resilience;
+using ModelContextProtocol.Client;
+
+namespace Cortex.Mcp.Fast.Bench.Headline;
+
+/// <summary>The five end-to-end contenders of the headline run, each over its own connection pool.</summary>
+public static class Scenarios
+{
+    public static readonly string[] All = ["cortex-rest", "raw-httpclient", "httpclient-polly", "cortex-mcp", "mcp-sdk"];
+
+    public static async Task<CallScenario> CreateAsync(string name, Uri restBase, Uri mcpEndpoint, int concurrency, CancellationToken cancellationToken) => name switch
+    {
+        "cortex-rest" => await CortexScenario.CreateAsync(name, "raw-httpclient", restBase, McpProtocol.Rest, concurrency, cancellationToken).ConfigureAwait(false),
+        "raw-httpclient" => new RawHttpClientScenario(restBase, concurrency),
+        "httpclient-polly" => new PollyHttpClientScenario(restBase, concurrency),
+        "cortex-mcp" => await CortexScenario.CreateAsync(name, "mcp-sdk", mcpEndpoint, McpProtocol.StreamableHttp, concurrency, cancellationToken).ConfigureAwait(false),
+        "mcp-sdk" => await SdkScenario.CreateAsync(mcpEndpoint, concurrency, cancellationToken).ConfigureAwait(false),
+        _ => throw new ArgumentException($"Unknown scenario '{name}'. Known: {string.Join(", ", All)}.", nameof(name)),
+    };
+
+    private static readonly byte[] s_arguments = Encoding.UTF8.GetBytes(CallScenario.ArgumentsJson);
+
+    /// <summary>NetworkMcpClient with queue, breaker, retries and diagnostics on (the defaults).</summary>
+    private sealed class CortexScenario : CallScenario
+    {
+        private readonly NetworkMcpClient _client;
+
+        private CortexScenario(string name, string baseline, NetworkMcpClient client)
+            : base(name, baseline) => _client = client;
+
+        public static async Task<CallScenario> CreateAsync(string name, string baseline, Uri endpoint, McpProtocol protocol, int concurrency, CancellationToken cancellationToken)
+        {
+            var discovery = new InMemoryServiceDiscovery();
+            await discovery.RegisterAsync("bench", endpoint, cancellationToken).ConfigureAwait(false);
+            var options = new NetworkMcpClientOptions { Discovery = discovery };
+            options.DefaultServiceOptions.Protocol = protocol;
+            options.DefaultServiceOptions.WorkerCount = Math.Max(1, concurrency);
+            options.DefaultServiceOptions.QueueCapacity = Math.Max(64, concurrency * 4);
+            var client = new NetworkMcpClient(options);
+            await client.ConnectAsync("bench", cancellationToken).ConfigureAwait(false);
+            return new CortexScenario(name, baseline, client);
+        }
+
+        public override async ValueTask CallAsync(CancellationToken cancellationToken)
+        {
+            using var result = await _client.CallToolAsync("bench", "echo", s_arguments, null, cancellationToken).ConfigureAwait(false);
+        }
+
+        public override ValueTask DisposeAsync() => _client.DisposeAsync();
+    }
+
+    /// <summary>The baseline: HttpClient over SocketsHttpHandler, POST and read the body, nothing else.</summary>
+    private sealed class RawHttpClientScenario : CallScenario
+    {
+        private readonly HttpClient _http;
+        private readonly Uri _uri;
+
+        public RawHttpClientScenario(Uri restBase, int concurrency)
+            : base("raw-httpclient", "raw-httpclient")
+        {
+            _http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Math.Max(1, concurrency), UseCookies = false, AllowAutoRedirect = false, UseProxy = false });
+            _uri = new Uri(restBase, "tool/echo");
+        }
+
+        public override async ValueTask CallAsync(CancellationToken cancellationToken)
+        {
+            using var content = new ByteArrayContent(s_arguments);
+            content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
+            using var response = await _http.PostAsync(_uri, content, cancellationToken).ConfigureAwait(false);
+            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+            if (response.StatusCode != HttpStatusCode.OK || body.Length == 0)
+            {
+                throw new HttpRequestException($"HTTP {(int)response.StatusCode}");
+            }
+        }
+
+        public override ValueTask DisposeAsync()
+        {
+            _http.Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    /// <summary>IHttpClientFactory + AddStandardResilienceHandler (Polly 8: rate limiter, timeouts, retry, breaker).</summary>
+    private sealed class PollyHttpClientScenario : CallScenario
+    {
+        private readonly ServiceProvider _services;
+        private readonly IHttpClientFactory _factory;
+        private readonly Uri _uri;
+
+        public PollyHttpClientScenario(Uri restBase, int concurrency)
+            : base("httpclient-polly", "httpclient-polly")
+        {
+            var services = new ServiceCollection();
+            services.AddHttpClient("bench")
+                .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { MaxConnectionsPerServer = Math.Max(1, concurrency), UseCookies = false, AllowAutoRedirect = false, UseProxy = false })
+                .AddStandardResilienceHandler();
+            _services = services.BuildServiceProvider();
+            _factory = _services.GetRequiredService<IHttpClientFactory>();
+            _uri = new Uri(restBase, "tool/echo");
+        }
+
+        public override async ValueTask CallAsync(CancellationToken cancellationToken)
+        {
+            var http = _factory.CreateClient("bench");
+            using var content = new ByteArrayContent(s_arguments);
+            content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
+            using var response = await http.PostAsync(_uri, content, cancellationToken).ConfigureAwait(false);
+            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+            if (response.StatusCode != HttpStatusCode.OK || body.Length == 0)
+            {
+                throw new HttpRequestException($"HTTP {(int)response.StatusCode}");
+            }
+        }
+
+        public override async ValueTask DisposeAsync() => await _services.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>The official ModelContextProtocol C# client over Streamable HTTP.</summary>
+    private sealed class SdkScenario : CallScenario
+    {
+        private static readonly Dictionary<string, object?> s_sdkArguments = new()
+        {
+            ["text"] = "hello from the bench",
+            ["n"] = 42,
+        };
+
+        private readonly McpClient _client;
+        private readonly HttpClient _http;
+
+        private SdkScenario(McpClient client, HttpClient http)
+            : base("mcp-sdk", "mcp-sdk")
+        {
+            _client = client;
+            _http = http;
+        }
+
+        public static async Task<CallScenario> CreateAsync(Uri endpoint, int concurrency, CancellationToken cancellationToken)
+        {
+            var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Math.Max(1, concurrency), UseCookies = false, AllowAutoRedirect = false, UseProxy = false });
+            var transport = new HttpClientTransport(new HttpClientTransportOptions
+            {
+                Endpoint = endpoint,
+                TransportMode = HttpTransportMode.StreamableHttp,
+                EnableStandaloneGetStream = false,
+            }, http, loggerFactory: null, ownsHttpClient: false);
+            var client = await McpClient.CreateAsync(transport, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return new SdkScenario(client, http);
+        }
+
+        public override async ValueTask CallAsync(CancellationToken cancellationToken)
+        {
+            var result = await _client.CallToolAsync("echo", s_sdkArguments, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (result.IsError == true)
+            {
+                throw new InvalidOperationException("The SDK call returned isError.");
+            }
+        }
+
+        public override async ValueTask DisposeAsync()
+        {
+            await _client.DisposeAsync().ConfigureAwait(false);
+            _http.Dispose();
+        }
+    }
+}
