@@ -95,9 +95,15 @@ public sealed class SseEventReader : IDisposable
                 ThrowNoCurrent();
             }
 
-            return new SseEvent(_events.Data, _events.EventType, _events.LastEventId);
+            return new SseEvent(this);
         }
     }
+
+    /// <summary>Gets the current event's data, for <see cref="SseEvent"/>.</summary>
+    internal ReadOnlySpan<byte> CurrentData => _events.Data;
+
+    /// <summary>Gets the current event's type (empty for the default), for <see cref="SseEvent"/>.</summary>
+    internal ReadOnlySpan<byte> CurrentEventType => _events.EventType;
 
     /// <summary>
     /// Gets the last event id string, to send as <c>Last-Event-ID</c> when reconnecting: the id in effect at the last
@@ -155,6 +161,58 @@ public sealed class SseEventReader : IDisposable
     /// <exception cref="OperationCanceledException">The token was canceled, or the pipe's pending read was canceled.</exception>
     public ValueTask<bool> MoveNextAsync(CancellationToken cancellationToken = default)
     {
+        // Fast path: the held read still holds a complete event, as it does for most moves when events are small.
+        // Holding a read implies a pipe source that is neither disposed nor finished.
+        bool heldUsedUp = false;
+        if (_holding && !cancellationToken.IsCancellationRequested)
+        {
+            BeginMove();
+            try
+            {
+                if (TryParse())
+                {
+                    _hasCurrent = true;
+                    return new ValueTask<bool>(true);
+                }
+            }
+            catch (SseLimitExceededException)
+            {
+                Fail();
+                throw;
+            }
+
+            heldUsedUp = true;
+        }
+
+        return MoveNextSlowAsync(heldUsedUp, cancellationToken);
+    }
+
+    /// <summary>Returns the pooled buffers and hands any held pipe read back unconsumed. Does not complete the pipe.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _hasCurrent = false;
+        ReleaseHeldRead();
+        _events.Dispose();
+        _scan.PartialLine.Dispose();
+    }
+
+    [DoesNotReturn]
+    private static void ThrowNoCurrent() =>
+        throw new InvalidOperationException("There is no current event: call MoveNext or MoveNextAsync and check that it returned true.");
+
+    /// <summary>
+    /// Every move the fast path could not finish: argument and state checks, handing back a used-up read, reading.
+    /// </summary>
+    /// <param name="heldUsedUp">True when the fast path already parsed the held read to its end.</param>
+    /// <param name="cancellationToken">Cancels waiting for input.</param>
+    private ValueTask<bool> MoveNextSlowAsync(bool heldUsedUp, CancellationToken cancellationToken)
+    {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_pipe is null)
         {
@@ -170,6 +228,11 @@ public sealed class SseEventReader : IDisposable
         cancellationToken.ThrowIfCancellationRequested();
         try
         {
+            if (heldUsedUp && HandBackUsedUpRead())
+            {
+                return new ValueTask<bool>(false);
+            }
+
             while (true)
             {
                 if (_holding && TryParseHeld(out bool moved))
@@ -193,25 +256,6 @@ public sealed class SseEventReader : IDisposable
             throw;
         }
     }
-
-    /// <summary>Returns the pooled buffers and hands any held pipe read back unconsumed. Does not complete the pipe.</summary>
-    public void Dispose()
-    {
-        if (_disposed)
-        {
-            return;
-        }
-
-        _disposed = true;
-        _hasCurrent = false;
-        ReleaseHeldRead();
-        _events.Dispose();
-        _scan.PartialLine.Dispose();
-    }
-
-    [DoesNotReturn]
-    private static void ThrowNoCurrent() =>
-        throw new InvalidOperationException("There is no current event: call MoveNext or MoveNextAsync and check that it returned true.");
 
     private async ValueTask<bool> AwaitReadAsync(ValueTask<ReadResult> read, CancellationToken cancellationToken)
     {
@@ -278,24 +322,30 @@ public sealed class SseEventReader : IDisposable
             return true;
         }
 
+        moved = false;
+        return HandBackUsedUpRead();
+    }
+
+    /// <summary>
+    /// Hands a used-up read back to the pipe. Returns true when that was the end of the stream (the reader is then
+    /// finished); false when more input must be read.
+    /// </summary>
+    private bool HandBackUsedUpRead()
+    {
+        Debug.Assert(_pipe is not null && _holding, "Hand back only a held read.");
+
         // Habit 7: all the input is used (a partial line lives in our buffer), but for an unsettled byte order mark;
-        // everything was examined, so the next read waits for new bytes.
+        // everything was examined, so the next read waits for new bytes. A data view must not outlive the read.
         SequencePosition consumed = _scan.BomChecked ? _scan.Input.End : _scan.Input.Start;
         _events.DetachFromInput();
         _pipe.AdvanceTo(consumed, _scan.Input.End);
         _holding = false;
         _scan.ClearInput();
-        if (_isFinalBuffer)
-        {
-            // The writer completed and the buffer is used up (IsCompleted && nothing left to parse).
-            // Spec: "Once the end of the file is reached, any pending data must be discarded."
-            _finished = true;
-            moved = false;
-            return true;
-        }
 
-        moved = false;
-        return false;
+        // The writer completed and the buffer is used up (IsCompleted && nothing left to parse).
+        // Spec: "Once the end of the file is reached, any pending data must be discarded."
+        _finished = _isFinalBuffer;
+        return _finished;
     }
 
     /// <summary>
