@@ -24,7 +24,7 @@ namespace Cortex.Mcp.Fast.ServerSentEvents;
 /// </para>
 /// <para>Not thread-safe: one caller moves the reader at a time, and does not touch the pipe while it is in use.</para>
 /// </remarks>
-public sealed class SseEventReader : IDisposable
+public sealed partial class SseEventReader : IDisposable
 {
     /// <summary>The async source, or null for a sequence source.</summary>
     private readonly PipeReader? _pipe;
@@ -95,9 +95,15 @@ public sealed class SseEventReader : IDisposable
                 ThrowNoCurrent();
             }
 
-            return new SseEvent(_events.Data, _events.EventType, _events.LastEventId);
+            return new SseEvent(this);
         }
     }
+
+    /// <summary>Gets the current event's data, for <see cref="SseEvent"/>.</summary>
+    internal ReadOnlySpan<byte> CurrentData => _events.Data;
+
+    /// <summary>Gets the current event's type (empty for the default), for <see cref="SseEvent"/>.</summary>
+    internal ReadOnlySpan<byte> CurrentEventType => _events.EventType;
 
     /// <summary>
     /// Gets the last event id string, to send as <c>Last-Event-ID</c> when reconnecting: the id in effect at the last
@@ -115,6 +121,7 @@ public sealed class SseEventReader : IDisposable
     /// <exception cref="SseLimitExceededException">The stream exceeded a limit; the reader is then finished.</exception>
     public bool MoveNext()
     {
+        AssertInvariants();
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_pipe is not null)
         {
@@ -155,43 +162,31 @@ public sealed class SseEventReader : IDisposable
     /// <exception cref="OperationCanceledException">The token was canceled, or the pipe's pending read was canceled.</exception>
     public ValueTask<bool> MoveNextAsync(CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_pipe is null)
+        // Fast path: the held read still holds a complete event, as it does for most moves when events are small.
+        // Holding a read implies a pipe source that is neither disposed nor finished.
+        AssertInvariants();
+        bool heldUsedUp = false;
+        if (_holding && !cancellationToken.IsCancellationRequested)
         {
-            throw new InvalidOperationException("This reader reads a buffered sequence; use MoveNext.");
-        }
-
-        BeginMove();
-        if (_finished)
-        {
-            return new ValueTask<bool>(false);
-        }
-
-        cancellationToken.ThrowIfCancellationRequested();
-        try
-        {
-            while (true)
+            BeginMove();
+            try
             {
-                if (_holding && TryParseHeld(out bool moved))
+                if (TryParse())
                 {
-                    return new ValueTask<bool>(moved);
+                    _hasCurrent = true;
+                    return new ValueTask<bool>(true);
                 }
-
-                // Habit 6: stay synchronous while the pipe already has data.
-                ValueTask<ReadResult> read = _pipe.ReadAsync(cancellationToken);
-                if (!read.IsCompletedSuccessfully)
-                {
-                    return AwaitReadAsync(read, cancellationToken);
-                }
-
-                Hold(read.Result);
             }
+            catch (SseLimitExceededException)
+            {
+                Fail();
+                throw;
+            }
+
+            heldUsedUp = true;
         }
-        catch (SseLimitExceededException)
-        {
-            Fail();
-            throw;
-        }
+
+        return MoveNextSlowAsync(heldUsedUp, cancellationToken);
     }
 
     /// <summary>Returns the pooled buffers and hands any held pipe read back unconsumed. Does not complete the pipe.</summary>
@@ -213,29 +208,6 @@ public sealed class SseEventReader : IDisposable
     private static void ThrowNoCurrent() =>
         throw new InvalidOperationException("There is no current event: call MoveNext or MoveNextAsync and check that it returned true.");
 
-    private async ValueTask<bool> AwaitReadAsync(ValueTask<ReadResult> read, CancellationToken cancellationToken)
-    {
-        Debug.Assert(_pipe is not null && !_holding, "Reads happen only on a pipe source with no read held.");
-        try
-        {
-            while (true)
-            {
-                Hold(await read.ConfigureAwait(false));
-                if (TryParseHeld(out bool moved))
-                {
-                    return moved;
-                }
-
-                read = _pipe.ReadAsync(cancellationToken);
-            }
-        }
-        catch (SseLimitExceededException)
-        {
-            Fail();
-            throw;
-        }
-    }
-
     /// <summary>Starts a move: the previous event's buffers may now be reused.</summary>
     private void BeginMove()
     {
@@ -244,58 +216,6 @@ public sealed class SseEventReader : IDisposable
             _hasCurrent = false;
             _events.ResetAfterDispatch();
         }
-    }
-
-    /// <summary>Takes a pipe read: its buffer is parsed in place, across moves, until used up.</summary>
-    private void Hold(in ReadResult result)
-    {
-        Debug.Assert(_pipe is not null && !_holding, "Only one read is held at a time.");
-        if (result.IsCanceled)
-        {
-            // Someone called CancelPendingRead: hand the buffer back untouched and stop this move.
-            _pipe.AdvanceTo(result.Buffer.Start);
-            throw new OperationCanceledException("The pending read of the PipeReader was canceled.");
-        }
-
-        _scan.SetInput(result.Buffer);
-        _isFinalBuffer = result.IsCompleted;
-        _holding = true;
-    }
-
-    /// <summary>
-    /// Parses the held read. Returns true when the move is decided (<paramref name="moved"/> says how); false when
-    /// the read was used up and handed back, and more input must be read.
-    /// </summary>
-    private bool TryParseHeld(out bool moved)
-    {
-        Debug.Assert(_pipe is not null && _holding, "Parse only a held read.");
-        if (TryParse())
-        {
-            // Keep the read open: the rest of its buffer likely holds the next events, and Current may be a view
-            // over it (a single data line is not copied), valid until the next move.
-            _hasCurrent = true;
-            moved = true;
-            return true;
-        }
-
-        // Habit 7: all the input is used (a partial line lives in our buffer), but for an unsettled byte order mark;
-        // everything was examined, so the next read waits for new bytes.
-        SequencePosition consumed = _scan.BomChecked ? _scan.Input.End : _scan.Input.Start;
-        _events.DetachFromInput();
-        _pipe.AdvanceTo(consumed, _scan.Input.End);
-        _holding = false;
-        _scan.ClearInput();
-        if (_isFinalBuffer)
-        {
-            // The writer completed and the buffer is used up (IsCompleted && nothing left to parse).
-            // Spec: "Once the end of the file is reached, any pending data must be discarded."
-            _finished = true;
-            moved = false;
-            return true;
-        }
-
-        moved = false;
-        return false;
     }
 
     /// <summary>
@@ -330,17 +250,13 @@ public sealed class SseEventReader : IDisposable
         ReleaseHeldRead();
     }
 
-    private void ReleaseHeldRead()
+    [Conditional("DEBUG")]
+    private void AssertInvariants()
     {
-        if (_holding)
-        {
-            _holding = false;
-
-            // Consume what was parsed (after a move, exactly up to the end of the last event); leave the rest
-            // unexamined so the owner's next read returns it at once.
-            SequencePosition consumed = _scan.Position;
-            _pipe!.AdvanceTo(consumed, consumed);
-            _scan.ClearInput();
-        }
+        Debug.Assert(!_holding || _pipe is not null, "Only a pipe source holds a read.");
+        Debug.Assert(!_holding || !(_finished || _disposed), "A finished or disposed reader holds no read.");
+        Debug.Assert(!_hasCurrent || !(_finished || _disposed), "There is no current event after the end.");
+        Debug.Assert(_pipe is not null || _isFinalBuffer, "A sequence source is its whole stream.");
+        Debug.Assert(_scan.PartialLine.Length <= _maxLineLength, "A partial line is bounded by the line limit.");
     }
 }
