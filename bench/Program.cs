@@ -1,15 +1,33 @@
+using System.CommandLine;
 using BenchmarkDotNet.Running;
+using Cortex.Mcp.Fast.Bench.Headline;
+using Cortex.Mcp.Fast.Testing;
 
 namespace Cortex.Mcp.Fast.Bench;
 
-/// <summary>Entry point: <c>micro</c> runs the BenchmarkDotNet suites.</summary>
+/// <summary>
+/// <c>dotnet run -c Release --project bench</c>: the headline comparison. <c>-- micro [BenchmarkDotNet args]</c>:
+/// the BenchmarkDotNet suites. <c>-- load …</c>: the load-test harness. <c>serve</c>: the embedded test service as a
+/// process (used by the other commands).
+/// </summary>
 public static class Program
 {
-    /// <summary>Runs the command named by the first argument.</summary>
-    public static int Main(string[] args)
+    public static async Task<int> Main(string[] args)
     {
-        var rest = args.Length > 0 && args[0] == "micro" ? args[1..] : args;
-        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(rest);
-        return 0;
+        if (args.Length > 0 && args[0] == "micro")
+        {
+            // BenchmarkDotNet parses its own arguments (--filter, --job, …).
+            BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args[1..], new Micro.MicroConfig());
+            return 0;
+        }
+
+        if (args.Length > 0 && args[0] == "serve")
+        {
+            return await TestMcpServiceHost.RunAsync(args[1..]).ConfigureAwait(false);
+        }
+
+        var root = new RootCommand("Cortex.Mcp.Fast benchmarks. With no command: the headline comparison against the embedded service.");
+        HeadlineCommand.Configure(root);
+        return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
     }
 }
