@@ -17,7 +17,7 @@ public static class Program
         if (args.Length > 0 && args[0] == "micro")
         {
             // BenchmarkDotNet parses its own arguments (--filter, --job, …).
-            BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args[1..], new Micro.MicroConfig());
+            BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args[1..]);
             return 0;
         }
 
