@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
+using System.Runtime.CompilerServices;
 using Cortex.Mcp.Fast.Resilience;
 using Cortex.Mcp.Fast.ServerSentEvents;
 
@@ -40,6 +41,7 @@ internal sealed partial class StreamableHttpTransport
     /// session ID"), starts one new session and sends the request once more: such an answer proves the request was
     /// not executed, so this is safe even for non-idempotent tools. The caller disposes the returned exchange.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<McpExchange> RunAsync<TState>(
         string service,
         string tool,
@@ -100,6 +102,7 @@ internal sealed partial class StreamableHttpTransport
     }
 
     /// <summary>POSTs one request and reads replies until its response is routed to <paramref name="exchange"/>.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask ExchangeAsync(McpSession session, McpExchange exchange, PooledBufferWriter body, string method, string? mcpName, CancellationToken cancellationToken)
     {
         var refreshed = false;
@@ -206,6 +209,7 @@ internal sealed partial class StreamableHttpTransport
     }
 
     /// <summary>Reads a POST reply: 200 with JSON or SSE; anything else is a typed error.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask ReadReplyAsync(McpSession session, McpExchange exchange, HttpResponseMessage response, CancellationToken cancellationToken)
     {
         var status = (int)response.StatusCode;
@@ -256,6 +260,7 @@ internal sealed partial class StreamableHttpTransport
     /// every event id is kept for resumption. A stream that breaks after an event id returns normally (the caller
     /// resumes); one that breaks before any id is a network error.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask ReadStreamAsync(McpSession session, McpExchange exchange, HttpContent content, CancellationToken cancellationToken)
     {
         var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
