@@ -70,8 +70,10 @@ public class DispatcherBenchmarks
 
         public ValueTask WarmUpAsync(int connections, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
-        public ValueTask<ToolResult> CallToolAsync(string service, string tool, ReadOnlyMemory<byte> argumentsUtf8, CancellationToken cancellationToken) =>
+        public ValueTask<ToolResult> CallToolAsync(string service, string tool, ReadOnlyMemory<byte> argumentsUtf8, IProgress<McpProgress>? progress, CancellationToken cancellationToken) =>
             new(_result);
+
+        public string? ValidateResourcePath(string path) => null;
 
         public async IAsyncEnumerable<T> StreamResourceAsync<T>(string service, string path, Utf8ItemReader<T> readItem, Action<Exception> onInvalidItem, [EnumeratorCancellation] CancellationToken cancellationToken)
         {

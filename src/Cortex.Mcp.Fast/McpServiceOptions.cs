@@ -21,7 +21,25 @@ public enum McpProtocol
 
     /// <summary>MCP Streamable HTTP (JSON-RPC 2.0).</summary>
     StreamableHttp,
+
+    /// <summary>
+    /// Chosen from the endpoint: a path whose last segment is <c>mcp</c> (for example <c>http://host/mcp</c> or
+    /// <c>http://host/api/mcp/</c>, case-insensitive) speaks <see cref="StreamableHttp"/>; any other path speaks
+    /// <see cref="Rest"/>.
+    /// </summary>
+    Auto,
 }
+
+/// <summary>
+/// Answers a request that an MCP server sends to the client (<c>sampling/createMessage</c>,
+/// <c>elicitation/create</c>, <c>roots/list</c>, or another method).
+/// </summary>
+/// <param name="method">The JSON-RPC method name.</param>
+/// <param name="paramsUtf8">The request's <c>params</c> as UTF-8 JSON (empty when absent); valid only during the call.</param>
+/// <param name="cancellationToken">Fires when the client is disposed or the answer is no longer wanted.</param>
+/// <returns>The JSON-RPC <c>result</c> as one UTF-8 JSON value, or null when the method is not handled (the server
+/// then gets error -32601). A thrown exception is answered with error -32603.</returns>
+public delegate ValueTask<byte[]?> McpServerRequestHandler(string method, ReadOnlyMemory<byte> paramsUtf8, CancellationToken cancellationToken);
 
 /// <summary>
 /// Settings of one remote service: queue, workers, connection pool, deadlines, retries, circuit breaker, auth, TLS.
@@ -119,6 +137,22 @@ public sealed class McpServiceOptions
     /// <summary>Gets or sets the protocol spoken to the service.</summary>
     /// <value>The default value is <see cref="McpProtocol.Rest"/>.</value>
     public McpProtocol Protocol { get; set; } = McpProtocol.Rest;
+
+    /// <summary>
+    /// Gets or sets whether MCP Streamable HTTP speaks revision 2026-07-28 (no <c>initialize</c> handshake and no
+    /// session; every request carries <c>Mcp-Method</c>/<c>Mcp-Name</c> headers and its metadata in <c>_meta</c>)
+    /// instead of negotiating a handshake revision (2025-11-25 offered; 2025-06-18 and 2025-03-26 accepted).
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>: use the handshake. Only servers that speak 2026-07-28 accept it.</value>
+    public bool UseStatelessMcpRevision { get; set; }
+
+    /// <summary>
+    /// Gets or sets the handler of server→client requests other than <c>ping</c> (which is always answered). When set,
+    /// the client declares the <c>sampling</c>, <c>elicitation</c> and <c>roots</c> capabilities; when null it declares
+    /// none and answers such requests with error -32601.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public McpServerRequestHandler? ServerRequestHandler { get; set; }
 
     /// <summary>Gets or sets the retry settings of tool calls.</summary>
     /// <value>The default value is <see cref="RetryOptions.Default"/>: 3 retries, 100 ms base, exponential with jitter.</value>

@@ -24,7 +24,9 @@ public sealed partial class NetworkMcpClient
     /// JSON are skipped, logged and counted (see <see cref="Diagnostics.ServiceDiagnostics.InvalidStreamItems"/>).
     /// </summary>
     /// <param name="service">The service name.</param>
-    /// <param name="path">The resource path; escaped segment by segment, and it must stay under the endpoint.</param>
+    /// <param name="path">REST: the resource path, escaped segment by segment, which must stay under the endpoint.
+    /// MCP Streamable HTTP: the resource URI (absolute, no control characters), read with <c>resources/read</c>;
+    /// one item per entry of its <c>contents</c> (the text or blob object).</param>
     /// <param name="cancellationToken">Stops the stream.</param>
     /// <exception cref="ResourceStreamException">The stream failed to open or broke.</exception>
     public IAsyncEnumerable<JsonElement> GetResourceAsync(string service, string path, CancellationToken cancellationToken = default) =>
@@ -44,12 +46,24 @@ public sealed partial class NetworkMcpClient
             throw new ClientDisposedException(service ?? string.Empty, path ?? string.Empty);
         }
 
-        if (Transports.ToolNames.EscapeResourcePath(path, out var reason) is null)
+        // REST paths are checked before anything else; an MCP resource URI is checked by its transport once the
+        // service is resolved (still before any request is sent).
+        if (_options.For(service ?? string.Empty).Protocol == McpProtocol.Rest && Transports.ToolNames.EscapeResourcePath(path, out var reason) is null)
         {
             throw new InvalidToolNameException(service ?? string.Empty, path ?? string.Empty, reason!);
         }
 
+        if (string.IsNullOrEmpty(path))
+        {
+            throw new InvalidToolNameException(service ?? string.Empty, string.Empty, "a resource path must not be empty.");
+        }
+
         var dispatcher = await GetServiceAsync(service!, cancellationToken).ConfigureAwait(false);
+        if (dispatcher.Endpoint.Transport.ValidateResourcePath(path) is { } refused)
+        {
+            throw new InvalidToolNameException(service!, path, refused);
+        }
+
         await foreach (var item in dispatcher.StreamAsync(path!, readItem, cancellationToken).ConfigureAwait(false))
         {
             yield return item;

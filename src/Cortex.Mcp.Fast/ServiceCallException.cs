@@ -177,3 +177,23 @@ public sealed class ClientDisposedException : ServiceCallException
     {
     }
 }
+
+/// <summary>
+/// An MCP server answered a request with a JSON-RPC <c>error</c> object (for example -32601 method not found or
+/// -32602 invalid params). <see cref="ErrorCode"/> is the server's code.
+/// </summary>
+/// <remarks>The service answered, so this is not retried and, except for -32603 internal error, not counted by
+/// the circuit breaker (<see cref="ServiceCallException.FailureKind"/> is <c>HttpStatus</c> with the reply's HTTP
+/// status, usually 200; <c>Other</c> for -32603).</remarks>
+public sealed class McpErrorException : ServiceCallException
+{
+    /// <summary>Creates the exception.</summary>
+    public McpErrorException(string service, string tool, long errorCode, string message, FailureKind kind = FailureKind.HttpStatus)
+        : base(service, tool, message, kind)
+    {
+        ErrorCode = errorCode;
+    }
+
+    /// <summary>The JSON-RPC error code.</summary>
+    public long ErrorCode { get; }
+}

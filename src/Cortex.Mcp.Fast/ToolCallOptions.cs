@@ -19,6 +19,20 @@ public sealed class ToolCallOptions
     /// <value>The default value is <see langword="true"/> (the seed retries every call).</value>
     public bool Idempotent { get; init; } = true;
 
+    /// <summary>
+    /// Gets or sets a receiver of progress notifications. When set, an MCP Streamable HTTP call asks the server for
+    /// progress (<c>_meta.progressToken</c>) and reports each <c>notifications/progress</c> for it; the REST protocol
+    /// has no progress and ignores it.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/> (no progress token is sent).</value>
+    public IProgress<McpProgress>? Progress { get; init; }
+
     /// <summary>Options that mark a call non-idempotent and keep every other default.</summary>
     public static ToolCallOptions NonIdempotent { get; } = new() { Idempotent = false };
 }
+
+/// <summary>One MCP <c>notifications/progress</c> for a tool call.</summary>
+/// <param name="Progress">The progress so far (increases with every notification).</param>
+/// <param name="Total">The total, when the server knows it.</param>
+/// <param name="Message">A human-readable status, when the server sent one.</param>
+public sealed record McpProgress(double Progress, double? Total, string? Message);

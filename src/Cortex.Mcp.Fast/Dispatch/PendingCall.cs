@@ -75,6 +75,9 @@ internal sealed class PendingCall : IValueTaskSource<ToolResult>, IDisposable
     /// <summary>Whether the tool may safely run twice.</summary>
     public bool Idempotent { get; private set; }
 
+    /// <summary>The caller's progress receiver, or null (no progress token is requested).</summary>
+    public IProgress<McpProgress>? Progress { get; private set; }
+
     /// <summary>Attempts started so far.</summary>
     public int Attempts { get; set; }
 
@@ -96,7 +99,7 @@ internal sealed class PendingCall : IValueTaskSource<ToolResult>, IDisposable
     /// </summary>
     public void Initialize(
         string tool, ToolStatistics statistics, ReadOnlySpan<byte> arguments, TimeSpan timeout, int maxRetries, bool idempotent,
-        TimeProvider timeProvider, CancellationToken callerToken, CancellationToken disposalToken)
+        TimeProvider timeProvider, CancellationToken callerToken, CancellationToken disposalToken, IProgress<McpProgress>? progress = null)
     {
         Debug.Assert((int)Volatile.Read(ref _state) == Free, "A call must be free before it is initialised.");
         Tool = tool;
@@ -104,6 +107,7 @@ internal sealed class PendingCall : IValueTaskSource<ToolResult>, IDisposable
         Timeout = timeout;
         MaxRetries = maxRetries;
         Idempotent = idempotent;
+        Progress = progress;
         Attempts = 0;
         _cancelReason = ReasonNone;
         _callerToken = callerToken;
@@ -248,6 +252,7 @@ internal sealed class PendingCall : IValueTaskSource<ToolResult>, IDisposable
         }
 
         Statistics = null;
+        Progress = null;
         Volatile.Write(ref _state, Free);
         _core.Reset();
         Owner?.ReturnToPool(this);

@@ -35,7 +35,7 @@ internal sealed partial class ServiceDispatcher
             ToolResult result;
             try
             {
-                result = await endpoint.Transport.CallToolAsync(ServiceName, call.Tool, call.Arguments, call.Token).ConfigureAwait(false);
+                result = await endpoint.Transport.CallToolAsync(ServiceName, call.Tool, call.Arguments, call.Progress, call.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException ex) when (call.Token.IsCancellationRequested)
             {

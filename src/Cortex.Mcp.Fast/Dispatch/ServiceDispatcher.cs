@@ -105,7 +105,8 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable
             callOptions?.Idempotent ?? true,
             _timeProvider,
             cancellationToken,
-            _shutdown.Token);
+            _shutdown.Token,
+            callOptions?.Progress);
         var task = new ValueTask<ToolResult>(call, call.Version);
         _retryBudget.RecordRequest();
 

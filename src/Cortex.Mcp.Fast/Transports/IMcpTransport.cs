@@ -25,7 +25,17 @@ internal interface IMcpTransport : IAsyncDisposable
     ValueTask WarmUpAsync(int connections, CancellationToken cancellationToken);
 
     /// <summary>Sends one attempt of a tool call and returns its result.</summary>
-    ValueTask<ToolResult> CallToolAsync(string service, string tool, ReadOnlyMemory<byte> argumentsUtf8, CancellationToken cancellationToken);
+    /// <param name="service">The service name, for errors.</param>
+    /// <param name="tool">The tool name.</param>
+    /// <param name="argumentsUtf8">The arguments object as UTF-8 JSON.</param>
+    /// <param name="progress">Receives progress notifications, or null (then none are requested).</param>
+    /// <param name="cancellationToken">Aborts the attempt.</param>
+    ValueTask<ToolResult> CallToolAsync(string service, string tool, ReadOnlyMemory<byte> argumentsUtf8, IProgress<McpProgress>? progress, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Checks a resource path (or URI) before any I/O; returns null when acceptable, else the reason it is not.
+    /// </summary>
+    string? ValidateResourcePath(string path);
 
     /// <summary>
     /// Streams a resource: one item per data event, read with <paramref name="readItem"/>. Items that fail to read

@@ -1,13 +1,30 @@
 using Cortex.Mcp.Fast.Transports.Rest;
+using Cortex.Mcp.Fast.Transports.StreamableHttp;
 
 namespace Cortex.Mcp.Fast.Transports;
 
 /// <summary>Creates the transport of the protocol a service is configured for.</summary>
 internal static class TransportFactory
 {
-    public static IMcpTransport Create(Uri endpoint, McpServiceOptions options, TimeProvider timeProvider) => options.Protocol switch
+    public static IMcpTransport Create(Uri endpoint, McpServiceOptions options, TimeProvider timeProvider) => Resolve(options.Protocol, endpoint) switch
     {
         McpProtocol.Rest => new RestTransport(endpoint, options, timeProvider),
-        _ => throw new NotSupportedException($"Protocol {options.Protocol} is not available yet."),
+        McpProtocol.StreamableHttp => new StreamableHttpTransport(endpoint, options, timeProvider),
+        var other => throw new NotSupportedException($"Protocol {other} is not supported."),
     };
+
+    /// <summary>
+    /// The protocol actually spoken: <see cref="McpProtocol.Auto"/> picks Streamable HTTP when the endpoint's last
+    /// path segment is <c>mcp</c> (case-insensitive, trailing '/' ignored), REST otherwise.
+    /// </summary>
+    public static McpProtocol Resolve(McpProtocol configured, Uri endpoint)
+    {
+        if (configured != McpProtocol.Auto)
+        {
+            return configured;
+        }
+
+        var path = endpoint.AbsolutePath.TrimEnd('/');
+        return path.EndsWith("/mcp", StringComparison.OrdinalIgnoreCase) ? McpProtocol.StreamableHttp : McpProtocol.Rest;
+    }
 }

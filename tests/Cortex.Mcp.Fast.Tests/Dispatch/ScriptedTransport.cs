@@ -32,7 +32,7 @@ internal sealed class ScriptedTransport : IMcpTransport
 
     public ValueTask WarmUpAsync(int connections, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
-    public ValueTask<ToolResult> CallToolAsync(string service, string tool, ReadOnlyMemory<byte> argumentsUtf8, CancellationToken cancellationToken)
+    public ValueTask<ToolResult> CallToolAsync(string service, string tool, ReadOnlyMemory<byte> argumentsUtf8, IProgress<McpProgress>? progress, CancellationToken cancellationToken)
     {
         var attempt = _attempts.AddOrUpdate(tool, 1, static (_, n) => n + 1);
         _attemptStarted.Release();
@@ -40,6 +40,8 @@ internal sealed class ScriptedTransport : IMcpTransport
             ? script(attempt, cancellationToken)
             : new ValueTask<ToolResult>(ToolResult.FromUtf8(argumentsUtf8.Span));
     }
+
+    public string? ValidateResourcePath(string path) => string.IsNullOrEmpty(path) ? "empty" : null;
 
     public async IAsyncEnumerable<T> StreamResourceAsync<T>(string service, string path, Utf8ItemReader<T> readItem, Action<Exception> onInvalidItem, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

@@ -76,7 +76,14 @@ internal sealed class RestTransport : IMcpTransport
         }
     }
 
-    public async ValueTask<ToolResult> CallToolAsync(string service, string tool, ReadOnlyMemory<byte> argumentsUtf8, CancellationToken cancellationToken)
+    public string? ValidateResourcePath(string path)
+    {
+        ToolNames.EscapeResourcePath(path, out var reason);
+        return reason;
+    }
+
+    /// <remarks>The REST protocol has no progress notifications: <paramref name="progress"/> is ignored.</remarks>
+    public async ValueTask<ToolResult> CallToolAsync(string service, string tool, ReadOnlyMemory<byte> argumentsUtf8, IProgress<McpProgress>? progress, CancellationToken cancellationToken)
     {
         var uri = _toolUris.GetOrAdd(tool, static (name, baseAddress) => new Uri(baseAddress, "tool/" + Uri.EscapeDataString(name)), _http.BaseAddress);
         var refreshed = false;

@@ -69,6 +69,25 @@ internal sealed partial class JsonRpcRequestWriter
         WriteErrorBody(json, JsonRpcErrorCodes.MethodNotFound, s_methodNotFound);
     }
 
+    /// <summary>A result reply to a server→client request: <paramref name="resultJson"/> (one JSON value, validated) under the raw id.</summary>
+    public void WriteResult(IBufferWriter<byte> output, ReadOnlySpan<byte> rawId, ReadOnlySpan<byte> resultJson)
+    {
+        var json = BeginReply(output);
+        WriteRawId(json, rawId);
+        json.WritePropertyName(s_result);
+        json.WriteRawValue(resultJson, skipInputValidation: false);
+        End(json);
+    }
+
+    /// <summary>An error reply to a server→client request, echoing its raw id token.</summary>
+    public void WriteErrorResponse(IBufferWriter<byte> output, ReadOnlySpan<byte> rawId, int code, string message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var json = BeginReply(output);
+        WriteRawId(json, rawId);
+        WriteErrorBody(json, code, JsonEncodedText.Encode(message));
+    }
+
     /// <summary>A JSON-RPC error reply to a server→client request.</summary>
     public void WriteErrorResponse(IBufferWriter<byte> output, in JsonRpcId id, int code, string message)
     {

@@ -1,0 +1,55 @@
+using Cortex.Mcp.Fast.Resilience;
+using Cortex.Mcp.Fast.Transports;
+using Cortex.Mcp.Fast.Transports.StreamableHttp;
+
+namespace Cortex.Mcp.Fast;
+
+/// <summary>Tool discovery (MCP Streamable HTTP services only).</summary>
+public sealed partial class NetworkMcpClient
+{
+    /// <summary>
+    /// Lists the tools of an MCP Streamable HTTP service (<c>tools/list</c>, every page). The list is cached per
+    /// session and read again after the server sends <c>notifications/tools/list_changed</c> or the session is
+    /// replaced. Not queued behind tool calls and not retried.
+    /// </summary>
+    /// <param name="service">The service name, resolved through discovery.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The tools, in the server's order.</returns>
+    /// <exception cref="ServiceCallException">The service does not speak MCP Streamable HTTP, or the request failed.</exception>
+    public async ValueTask<IReadOnlyList<McpToolInfo>> ListToolsAsync(string service, CancellationToken cancellationToken = default)
+    {
+        if (Reject(service, "tools-list") is { } rejection)
+        {
+            throw rejection;
+        }
+
+        var dispatcher = await GetServiceAsync(service, cancellationToken).ConfigureAwait(false);
+        var endpoint = dispatcher.Endpoint;
+        if (!endpoint.TryAcquire())
+        {
+            endpoint = dispatcher.Endpoint;
+            if (!endpoint.TryAcquire())
+            {
+                throw new ClientDisposedException(service, "tools/list");
+            }
+        }
+
+        try
+        {
+            if (endpoint.Transport is not StreamableHttpTransport mcp)
+            {
+                throw new ServiceCallException(service, "tools/list", $"Service '{service}' does not speak MCP Streamable HTTP; tools/list is not available.", FailureKind.Other) { RequestNotSent = true };
+            }
+
+            return await mcp.ListToolsAsync(service, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            endpoint.Release();
+        }
+    }
+
+    /// <summary>The current transport of a connected service, or null. Intended for testing.</summary>
+    internal IMcpTransport? GetTransport(string service) =>
+        _services.TryGetValue(service, out var dispatcher) ? dispatcher.Endpoint.Transport : null;
+}

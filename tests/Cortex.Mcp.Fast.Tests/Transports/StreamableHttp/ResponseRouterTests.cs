@@ -1,0 +1,150 @@
+using System.Text;
+using Cortex.Mcp.Fast.Resilience;
+using Cortex.Mcp.Fast.Transports.StreamableHttp;
+
+namespace Cortex.Mcp.Fast.Tests.Transports.StreamableHttp;
+
+/// <summary>Routing of received payloads to the waiting request (RELIABILITY rows 22 and 28).</summary>
+public sealed class ResponseRouterTests
+{
+    private static RouteSignals Route(McpExchange exchange, string json, List<ServerRequest>? requests = null)
+    {
+        var signals = ResponseRouter.Route(exchange, Encoding.UTF8.GetBytes(json), 200, ref requests);
+        return signals;
+    }
+
+    private static McpExchange Call(long id = 7, IProgress<McpProgress>? progress = null) =>
+        new("svc", "echo", id, McpReplyKind.ToolCall, progress);
+
+    [Fact]
+    public void OurResult_CompletesWithRawResultBytes_MemberOrderFree()
+    {
+        using var x = Call();
+        Route(x, """{"result":{"content":[{"type":"text","text":"hi"}]},"jsonrpc":"2.0","id":7}""");
+        Assert.True(x.Completed);
+        Assert.Null(x.Error);
+        Assert.Equal("""{"content":[{"type":"text","text":"hi"}]}""", Encoding.UTF8.GetString(x.ResultBuffer!, 0, x.ResultLength));
+    }
+
+    [Theory]
+    [InlineData("""{"jsonrpc":"2.0","id":8,"result":{}}""")]
+    [InlineData("""{"jsonrpc":"2.0","id":"7","result":{}}""")]
+    [InlineData("""{"jsonrpc":"2.0","result":{}}""")]
+    [InlineData("""{"jsonrpc":"2.0","id":7,"result":{},"error":{"code":1,"message":"x"}}""")]
+    [InlineData("""{}""")]
+    [InlineData("""{"id":7,"result":{}}""")]
+    [InlineData("""[1,2]""")]
+    public void OtherIdsAndNonJsonRpcPayloads_AreIgnored(string json)
+    {
+        using var x = Call();
+        Assert.Equal(RouteSignals.None, Route(x, json));
+        Assert.False(x.Completed);
+    }
+
+    [Fact]
+    public void DuplicateResponse_AfterCompletion_IsIgnored()
+    {
+        using var x = Call();
+        Route(x, """{"jsonrpc":"2.0","id":7,"result":{"content":[],"n":1}}""");
+        Route(x, """{"jsonrpc":"2.0","id":7,"error":{"code":-32603,"message":"late"}}""");
+        Assert.Null(x.Error);
+        Assert.Contains("\"n\":1", Encoding.UTF8.GetString(x.ResultBuffer!, 0, x.ResultLength), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void IsErrorResult_CompletesWithToolError()
+    {
+        using var x = Call();
+        Route(x, """{"jsonrpc":"2.0","id":7,"result":{"content":[{"type":"text","text":"boom"}],"isError":true}}""");
+        var error = Assert.IsType<ToolErrorException>(x.Error);
+        Assert.Equal(FailureKind.ToolError, error.FailureKind);
+        Assert.Contains("boom", error.Message, StringComparison.Ordinal);
+        Assert.Contains("boom", error.ContentJson, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void JsonRpcError_CompletesWithTypedErrorCarryingTheCode()
+    {
+        using var x = Call();
+        Route(x, """{"jsonrpc":"2.0","id":7,"error":{"code":-32602,"message":"Resource nope not found"}}""");
+        var error = Assert.IsType<McpErrorException>(x.Error);
+        Assert.Equal(-32602, error.ErrorCode);
+        Assert.Equal(FailureKind.HttpStatus, error.FailureKind);
+        Assert.False(RetryPolicy.IsRetryable(error.FailureKind, error.StatusCode));
+        Assert.False(RetryPolicy.IsBreakerFailure(error.FailureKind, error.StatusCode));
+    }
+
+    [Fact]
+    public void ProgressForOurToken_IsReported_OtherTokensAreNot()
+    {
+        var reports = new List<McpProgress>();
+        using var x = Call(progress: new Collect(reports));
+        Route(x, """{"method":"notifications/progress","params":{"progress":1,"total":4,"progressToken":7},"jsonrpc":"2.0"}""");
+        Route(x, """{"method":"notifications/progress","params":{"progress":1,"total":4,"progressToken":8},"jsonrpc":"2.0"}""");
+        Route(x, """{"method":"notifications/progress","params":{"progress":2,"progressToken":"7"},"jsonrpc":"2.0"}""");
+        var only = Assert.Single(reports);
+        Assert.Equal(new McpProgress(1, 4, null), only);
+    }
+
+    [Fact]
+    public void ServerRequest_WithIdZero_IsCopiedOutForAnAnswer()
+    {
+        using var x = Call();
+        List<ServerRequest>? requests = null;
+        var signals = ResponseRouter.Route(x, """{"method":"ping","jsonrpc":"2.0","id":0}"""u8, 200, ref requests);
+        Assert.Equal(RouteSignals.ServerRequest, signals);
+        var request = Assert.Single(requests!);
+        Assert.Equal(McpMethod.Ping, request.Method);
+        Assert.Equal("0", Encoding.UTF8.GetString(request.RawId));
+        Assert.False(x.Completed);
+    }
+
+    [Fact]
+    public void ToolsListChanged_IsSignalled()
+    {
+        using var x = Call();
+        Assert.Equal(RouteSignals.ToolsListChanged, Route(x, """{"jsonrpc":"2.0","method":"notifications/tools/list_changed"}"""));
+    }
+
+    [Fact]
+    public void Batch_RoutesEachElement()
+    {
+        var reports = new List<McpProgress>();
+        using var x = Call(progress: new Collect(reports));
+        Route(x, """[{"jsonrpc":"2.0","method":"notifications/progress","params":{"progress":1,"progressToken":7}},{"jsonrpc":"2.0","id":7,"result":{"content":[]}}]""");
+        Assert.Single(reports);
+        Assert.True(x.Completed);
+    }
+
+    [Theory]
+    [InlineData("{not json")]
+    [InlineData("""{"jsonrpc":"2.0","id":7,"result":{}} trailing""")]
+    public void InvalidJson_IsAProtocolError(string json)
+    {
+        using var x = Call();
+        Assert.Throws<McpProtocolException>(() => Route(x, json));
+    }
+
+    [Fact]
+    public void UnsupportedResultType_IsAProtocolError()
+    {
+        using var x = Call();
+        Route(x, """{"jsonrpc":"2.0","id":7,"result":{"resultType":"input_required"}}""");
+        Assert.IsType<McpProtocolException>(x.Error);
+    }
+
+    [Fact]
+    public void LastEventId_IsKeptWithoutGrowingPerEvent()
+    {
+        using var x = Call();
+        x.SetLastEventId("p1"u8);
+        Assert.Equal("p1", Encoding.UTF8.GetString(x.LastEventId));
+        x.SetLastEventId("b86b4dfa-790d-4a60-91e3-e396bcdfe045"u8);
+        Assert.Equal("b86b4dfa-790d-4a60-91e3-e396bcdfe045", Encoding.UTF8.GetString(x.LastEventId));
+    }
+
+    private sealed class Collect(List<McpProgress> into) : IProgress<McpProgress>
+    {
+        public void Report(McpProgress value) => into.Add(value);
+    }
+}
