@@ -175,7 +175,7 @@ public static class LoadReport
             json.WriteNumber("p90_us", result.PercentileMicros(90));
             json.WriteNumber("p99_us", result.PercentileMicros(99));
             json.WriteNumber("p999_us", result.PercentileMicros(99.9));
-            json.WriteNumber("max_us", result.Histogram.TotalCount == 0 ? 0 : result.Histogram.GetMaxValue());
+            json.WriteNumber("max_us", result.MaxMicros);
             json.WriteNumber("max_send_lag_us", Math.Round(result.MaxSendLagMicros));
             WriteNullable(json, "max_error_rate", gate.MaxErrorRate);
             WriteNullable(json, "max_p99_us", gate.MaxP99Micros);
@@ -214,7 +214,7 @@ public static class LoadReport
         md.Append("| scheduled | sent | completed | errors | not sent | error rate | achieved rate | p50 | p90 | p99 | p99.9 | max |\n");
         md.Append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         md.Append(inv, $"| {result.Scheduled:N0} | {result.Sent:N0} | {result.Completed:N0} | {result.Errors:N0} | {result.NotSent:N0} | {result.ErrorRate:P2} | {result.AchievedRate:N1}/s ");
-        md.Append(inv, $"| {Micros(result.PercentileMicros(50))} | {Micros(result.PercentileMicros(90))} | {Micros(result.PercentileMicros(99))} | {Micros(result.PercentileMicros(99.9))} | {Micros(result.Histogram.TotalCount == 0 ? 0 : result.Histogram.GetMaxValue())} |\n\n");
+        md.Append(inv, $"| {Micros(result.PercentileMicros(50))} | {Micros(result.PercentileMicros(90))} | {Micros(result.PercentileMicros(99))} | {Micros(result.PercentileMicros(99.9))} | {Micros(result.MaxMicros)} |\n\n");
         if (result.Mode == LoadMode.OpenLoop)
         {
             md.Append(inv, $"Largest pacing lag (how late the scheduler sent a call; already inside the latencies): {Micros(result.MaxSendLagMicros)}.\n\n");

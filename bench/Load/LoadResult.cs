@@ -65,6 +65,9 @@ public sealed class LoadResult
     /// <summary>Successful calls per second of the window.</summary>
     public double AchievedRate => Completed / Duration.TotalSeconds;
 
+    /// <summary>The largest latency recorded, in microseconds (0 with no successful call).</summary>
+    public double MaxMicros => Histogram.TotalCount == 0 ? 0 : Histogram.GetMaxValue();
+
     /// <summary>The latency at <paramref name="percentile"/> (0–100) in microseconds; 0 with no successful call.</summary>
     public double PercentileMicros(double percentile) => Histogram.TotalCount == 0 ? 0 : Histogram.GetValueAtPercentile(percentile);
 }
