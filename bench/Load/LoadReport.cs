@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Cortex.Mcp.Fast.Bench.Infrastructure;
 using HdrHistogram;
@@ -121,8 +122,18 @@ public static class LoadReport
     public static void WriteHistogramLog(LoadResult result, Stream stream)
     {
         ArgumentNullException.ThrowIfNull(result);
-        using var writer = new HistogramLogWriter(stream);
-        writer.Write(result.StartUtc.UtcDateTime, [.. result.Intervals]);
+        ArgumentNullException.ThrowIfNull(stream);
+
+        // HistogramLogWriter (HdrHistogram.NET 2.5.0) writes UTF-16; the format and the Java tools expect ASCII.
+        using var utf16 = new MemoryStream();
+        using (var writer = new HistogramLogWriter(utf16))
+        {
+            writer.Write(result.StartUtc.UtcDateTime, [.. result.Intervals]);
+        }
+
+        var text = DecodeWithBom(utf16.ToArray());
+        var ascii = Encoding.ASCII.GetBytes(text);
+        stream.Write(ascii);
     }
 
     public static string RenderJson(LoadResult result, LoadRunInfo info, LoadGate gate)
@@ -131,7 +142,7 @@ public static class LoadReport
         ArgumentNullException.ThrowIfNull(info);
         ArgumentNullException.ThrowIfNull(gate);
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
             json.WriteStartObject("machine");
@@ -224,7 +235,7 @@ public static class LoadReport
         md.Append(gate.Passed ? "**passed**\n\n" : "**failed** (" + string.Join("; ", gate.Failures) + ")\n\n");
         if (files is not null)
         {
-            md.Append(inv, $"Files: `{Path.GetFileName(files.Json)}` (summary), `{Path.GetFileName(files.HistogramLog)}` (HdrHistogram interval log), `{Path.GetFileName(files.Svg)}` (percentile spectrum).\n\n");
+            md.Append(inv, $"Files: `{Path.GetFileName(files.Json)}` (summary), `{Path.GetFileName(files.HistogramLog)}` (HdrHistogram interval log, 1 s intervals, values in µs), `{Path.GetFileName(files.Svg)}` (percentile spectrum).\n\n");
         }
 
         md.Append("Method: latencies are of successful calls only, in an HdrHistogram (3 significant digits); errors are counted apart. ");
@@ -253,6 +264,12 @@ public static class LoadReport
     private static string Micros(double micros) => micros >= 10_000
         ? string.Create(CultureInfo.InvariantCulture, $"{micros / 1000:N1} ms")
         : string.Create(CultureInfo.InvariantCulture, $"{micros:N0} µs");
+
+    private static string DecodeWithBom(byte[] bytes)
+    {
+        using var reader = new StreamReader(new MemoryStream(bytes), Encoding.Unicode, detectEncodingFromByteOrderMarks: true);
+        return reader.ReadToEnd();
+    }
 
     private static void WriteNullable(Utf8JsonWriter json, string name, double? value)
     {

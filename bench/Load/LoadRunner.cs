@@ -114,8 +114,11 @@ public sealed class LoadRunner
         var counts = phase.Close();
         await samplerStop.CancelAsync().ConfigureAwait(false);
         await sampler.ConfigureAwait(false);
-        phase.TakeInterval(_clock.GetTimestamp());
-        Progress?.Invoke(phase.Snapshot(name, 0));
+        var finalStart = phase.IntervalStart;
+        var finalEnd = _clock.GetTimestamp();
+        var finalCount = phase.TakeInterval(finalEnd);
+        var finalSeconds = (finalEnd - finalStart) / (double)_clock.Frequency;
+        Progress?.Invoke(phase.Snapshot(name, finalSeconds > 0.001 ? finalCount / finalSeconds : 0));
 
         var cancelled = cancellationToken.IsCancellationRequested;
         var measured = TimeSpan.FromSeconds((windowEnd - start) / (double)_clock.Frequency);
@@ -222,6 +225,8 @@ public sealed class LoadRunner
         }
 
         public long Start { get; private set; }
+
+        public long IntervalStart => _intervalStart;
 
         public LongHistogram Total { get; } = new(1, HighestTrackableMicros, SignificantDigits);
 
