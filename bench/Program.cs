@@ -28,6 +28,7 @@ public static class Program
 
         var root = new RootCommand("Cortex.Mcp.Fast benchmarks. With no command: the headline comparison against the embedded service.");
         HeadlineCommand.Configure(root);
+        root.Subcommands.Add(Load.LoadCommand.Create());
         return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
     }
 }
