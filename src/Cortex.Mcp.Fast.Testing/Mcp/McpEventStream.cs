@@ -112,6 +112,7 @@ internal sealed class McpEventStream
             response.ContentType = McpJson.EventStreamContentType;
             response.Headers.CacheControl = "no-cache";
             await response.StartAsync(cancellationToken).ConfigureAwait(false);
+            await response.BodyWriter.FlushAsync(cancellationToken).ConfigureAwait(false); // headers on the wire now
             _target = context;
             if (afterIndex >= 0 && _log is not null)
             {
@@ -193,6 +194,7 @@ internal sealed class McpEventStream
         try
         {
             await response.StartAsync(_stopping).ConfigureAwait(false);
+            await response.BodyWriter.FlushAsync(_stopping).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or InvalidOperationException)
         {
