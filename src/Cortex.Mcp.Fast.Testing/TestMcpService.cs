@@ -14,8 +14,8 @@ using Microsoft.Extensions.Logging;
 namespace Cortex.Mcp.Fast.Testing;
 
 /// <summary>
-/// A real loopback MCP service (Kestrel on 127.0.0.1) speaking the Cortex REST+SSE protocol, with scripted faults
-/// and counters. Start one per test with <see cref="StartAsync"/>; dispose it when done.
+/// A real loopback MCP service (Kestrel on 127.0.0.1) speaking the Cortex REST+SSE protocol and MCP Streamable HTTP
+/// (JSON-RPC 2.0 at <c>/mcp</c>, see <see cref="Mcp"/>), with scripted faults and counters. Start one per test with <see cref="StartAsync"/>; dispose it when done.
 /// </summary>
 /// <remarks>
 /// <para>Tools (<c>POST /tool/{name}</c>, JSON object body):</para>
@@ -34,6 +34,11 @@ namespace Cortex.Mcp.Fast.Testing;
 /// <c>slow/{n}/{ms}</c>, <c>cut/{n}[/{total}]</c>, <c>invalid/{n}</c>, <c>endless[/{ms}]</c>; each event has
 /// <c>id: i</c> and <c>data: {"index":i,...}</c>; <c>Last-Event-ID</c> resumes at the next index. <c>cut</c> ends
 /// the whole connection (over HTTP/2, every stream on it).</para>
+/// <para>MCP Streamable HTTP (<c>POST/GET/DELETE /mcp</c>, <see cref="TestMcpEndpoint"/>): the same tools as
+/// <c>tools/call</c> (<c>echo</c> with <c>structuredContent {"echo": args}</c>, <c>add</c>, <c>sleep</c>,
+/// <c>fail</c> → <c>isError</c>, <c>progress</c> → <c>notifications/progress</c>, <c>flaky</c>), counted per tool
+/// name with the same faults; <c>resources/read</c> of <c>test://text/{n}</c> and <c>test://blob/{n}</c>; stateless
+/// JSON replies or stateful SSE replies (<see cref="TestMcpMode"/>).</para>
 /// <para>Logging is off. Thread-safe.</para>
 /// </remarks>
 public sealed class TestMcpService : IAsyncDisposable
@@ -44,8 +49,9 @@ public sealed class TestMcpService : IAsyncDisposable
     private int _disposed;
 
     private TestMcpService(WebApplication app, CancellationTokenSource stopping, TestFaults faults,
-        TestServiceCounters counters, Uri baseAddress, TimeSpan shutdownTimeout)
+        TestServiceCounters counters, TestMcpEndpoint mcp, Uri baseAddress, TimeSpan shutdownTimeout)
     {
+        Mcp = mcp;
         _app = app;
         _stopping = stopping;
         Faults = faults;
@@ -64,6 +70,13 @@ public sealed class TestMcpService : IAsyncDisposable
     /// <summary>Requests and connections seen so far.</summary>
     public TestServiceCounters Counters { get; }
 
+    /// <summary>The MCP Streamable HTTP endpoint, <c>{BaseAddress}mcp</c>: its mode, sessions and scripted protocol
+    /// events.</summary>
+    public TestMcpEndpoint Mcp { get; }
+
+    /// <summary>The MCP Streamable HTTP endpoint's address, <c>{BaseAddress}mcp</c>.</summary>
+    public Uri McpAddress => new(BaseAddress, "mcp");
+
     /// <summary>Starts a service on 127.0.0.1 (port 0 unless <see cref="TestMcpServiceOptions.Port"/> says
     /// otherwise) and returns once it accepts connections.</summary>
     public static async Task<TestMcpService> StartAsync(TestMcpServiceOptions? options = null,
@@ -74,6 +87,7 @@ public sealed class TestMcpService : IAsyncDisposable
 
         var faults = new TestFaults(options);
         var counters = new TestServiceCounters();
+        var mcp = new TestMcpEndpoint(options);
         var connections = new ConnectionRegistry();
         var stopping = new CancellationTokenSource();
         WebApplication? app = null;
@@ -89,12 +103,12 @@ public sealed class TestMcpService : IAsyncDisposable
             builder.WebHost.UseKestrel(kestrel => ConfigureKestrel(kestrel, options, counters, connections));
 
             app = builder.Build();
-            var dispatcher = new RequestDispatcher(faults, counters, connections, stopping.Token);
+            var dispatcher = new RequestDispatcher(faults, counters, mcp, connections, stopping.Token);
             app.Run(dispatcher.HandleAsync);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
 
             var baseAddress = GetBaseAddress(app, options.Certificate is not null);
-            return new TestMcpService(app, stopping, faults, counters, baseAddress, options.ShutdownTimeout);
+            return new TestMcpService(app, stopping, faults, counters, mcp, baseAddress, options.ShutdownTimeout);
         }
         catch
         {

@@ -60,8 +60,40 @@ public sealed class TestMcpServiceOptions
     /// <value>The default value is 2 seconds.</value>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>The initial mode of the MCP endpoint (<see cref="TestMcpEndpoint.Mode"/>).</summary>
+    /// <value>The default value is <see cref="TestMcpMode.StatelessJson"/>.</value>
+    public TestMcpMode McpMode { get; set; } = TestMcpMode.StatelessJson;
+
+    /// <summary>The initial answer to a lost MCP session, 404 or 400 (<see cref="TestMcpEndpoint.SessionLostStatus"/>).</summary>
+    /// <value>The default value is 404.</value>
+    public int McpSessionLostStatus { get; set; } = 404;
+
+    /// <summary>The initial <c>retry</c> of MCP priming events (<see cref="TestMcpEndpoint.SseRetry"/>);
+    /// <see langword="null"/> sends none.</summary>
+    /// <value>The default value is <see cref="TimeSpan.Zero"/>: reconnect at once.</value>
+    public TimeSpan? McpSseRetry { get; set; } = TimeSpan.Zero;
+
+    internal static void ValidateSessionLostStatus(int status)
+    {
+        if (status is not (400 or 404))
+        {
+            throw new ArgumentOutOfRangeException(nameof(status), status, "The session-lost status is 404 or 400.");
+        }
+    }
+
     internal void Validate()
     {
+        if (!Enum.IsDefined(McpMode))
+        {
+            throw new ArgumentOutOfRangeException(nameof(McpMode), McpMode, "Unknown TestMcpMode.");
+        }
+
+        ValidateSessionLostStatus(McpSessionLostStatus);
+        if (McpSseRetry < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(McpSseRetry), McpSseRetry, "McpSseRetry must not be negative.");
+        }
+
         if (Port is < 0 or > 65535)
         {
             throw new ArgumentOutOfRangeException(nameof(Port), Port, "Port must be between 0 and 65535.");

@@ -35,10 +35,13 @@ public sealed class TestServiceCounters
     /// <summary>Every HTTP request received, whatever its path or outcome.</summary>
     public long TotalRequests => Volatile.Read(ref _totalRequests);
 
-    /// <summary>Every <c>POST /tool/{name}</c> request received, for any tool (known or not).</summary>
+    /// <summary>Every <c>POST /tool/{name}</c> request received, for any tool (known or not), plus every MCP
+    /// <c>tools/call</c> (counted under its tool name once the JSON-RPC body is parsed, after authentication and
+    /// before the tool faults).</summary>
     public long TotalToolRequests => Volatile.Read(ref _toolRequests);
 
-    /// <summary>Every <c>GET /resource/{path}</c> request received.</summary>
+    /// <summary>Every <c>GET /resource/{path}</c> request received, plus every MCP <c>resources/read</c> (counted
+    /// under its URI, for example <c>test://text/1</c>).</summary>
     public long TotalResourceRequests => Volatile.Read(ref _resourceRequests);
 
     /// <summary>TCP connections currently open (counted by Kestrel connection middleware, below TLS).</summary>

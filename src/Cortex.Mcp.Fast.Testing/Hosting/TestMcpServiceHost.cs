@@ -10,7 +10,11 @@ namespace Cortex.Mcp.Fast.Testing;
 /// </summary>
 /// <remarks>
 /// Arguments: <c>--port N</c> (default 0), <c>--tool-latency-ms N</c>, <c>--error-rate X</c> (0 to 1),
-/// <c>--error-status N</c>, <c>--seed N</c>, <c>--token T</c> (required bearer token), <c>--ignore-stdin</c>.
+/// <c>--error-status N</c>, <c>--seed N</c>, <c>--token T</c> (required bearer token), <c>--ignore-stdin</c>,
+/// <c>--mcp-mode stateless|stateful</c> (the <c>/mcp</c> endpoint's <see cref="TestMcpMode"/>; default stateless),
+/// <c>--stall-ms S</c> with optional <c>--stall-after-ms A</c> (once the service has run A ms, default 0, the next
+/// request of any kind waits S ms before it is handled, once: <see cref="TestFaults.StallOnce"/>; for a load run
+/// that rehearses a stall).
 /// Once listening it prints exactly one line, <c>LISTENING http://127.0.0.1:PORT</c>, to standard output, then runs
 /// until standard input reaches its end (the parent closed it or died), or SIGTERM/SIGINT, unless
 /// <c>--ignore-stdin</c> is given. Exit code 0 after a clean stop, 2 for bad arguments.
@@ -49,7 +53,8 @@ public static class TestMcpServiceHost
         {
             await Console.Error.WriteLineAsync(error).ConfigureAwait(false);
             await Console.Error.WriteLineAsync(
-                "usage: serve [--port N] [--tool-latency-ms N] [--error-rate X] [--error-status N] [--seed N] [--token T] [--ignore-stdin]")
+                "usage: serve [--port N] [--tool-latency-ms N] [--error-rate X] [--error-status N] [--seed N] [--token T] "
+                + "[--mcp-mode stateless|stateful] [--stall-ms S [--stall-after-ms A]] [--ignore-stdin]")
                 .ConfigureAwait(false);
             return 2;
         }
@@ -60,6 +65,7 @@ public static class TestMcpServiceHost
             service.Faults.ToolLatency = settings.ToolLatency;
             service.Faults.ErrorRate = settings.ErrorRate;
             service.Faults.ErrorStatus = settings.ErrorStatus;
+            using var stallTimer = ScheduleStall(service, settings);
 
             await output.WriteLineAsync(ListeningPrefix + service.BaseAddress.GetLeftPart(UriPartial.Authority))
                 .ConfigureAwait(false);
@@ -80,6 +86,28 @@ public static class TestMcpServiceHost
         }
 
         return 0;
+    }
+
+    /// <summary>Arms <see cref="TestFaults.StallOnce"/> after <c>--stall-after-ms</c>; null without
+    /// <c>--stall-ms</c>.</summary>
+    private static ITimer? ScheduleStall(TestMcpService service, HostSettings settings)
+    {
+        if (settings.Stall <= TimeSpan.Zero)
+        {
+            return null;
+        }
+
+        if (settings.StallAfter <= TimeSpan.Zero)
+        {
+            service.Faults.StallOnce(settings.Stall);
+            return null;
+        }
+
+        return TimeProvider.System.CreateTimer(static state =>
+        {
+            var (faults, stall) = ((TestFaults, TimeSpan))state!;
+            faults.StallOnce(stall);
+        }, (service.Faults, settings.Stall), settings.StallAfter, Timeout.InfiniteTimeSpan);
     }
 
     private static async Task ReadToEndAsync(Stream input, CancellationToken cancellationToken)
@@ -142,6 +170,18 @@ public static class TestMcpServiceHost
                     ok = TryInt(value, int.MinValue, int.MaxValue, out var seed);
                     settings.Options.RandomSeed = seed;
                     break;
+                case "--mcp-mode":
+                    ok = value is "stateless" or "stateful";
+                    settings.Options.McpMode = value == "stateful" ? TestMcpMode.StatefulSse : TestMcpMode.StatelessJson;
+                    break;
+                case "--stall-ms":
+                    ok = TryInt(value, 0, int.MaxValue, out var stallMs);
+                    settings.Stall = TimeSpan.FromMilliseconds(stallMs);
+                    break;
+                case "--stall-after-ms":
+                    ok = TryInt(value, 0, int.MaxValue, out var afterMs);
+                    settings.StallAfter = TimeSpan.FromMilliseconds(afterMs);
+                    break;
                 case "--token":
                     ok = value.Length > 0;
                     settings.Options.RequiredBearerToken = value;
@@ -175,5 +215,9 @@ public static class TestMcpServiceHost
         public int ErrorStatus { get; set; } = 503;
 
         public bool IgnoreStdin { get; set; }
+
+        public TimeSpan Stall { get; set; }
+
+        public TimeSpan StallAfter { get; set; }
     }
 }

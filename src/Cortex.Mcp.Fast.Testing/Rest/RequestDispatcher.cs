@@ -1,32 +1,36 @@
 using Cortex.Mcp.Fast.Testing.Internal;
+using Cortex.Mcp.Fast.Testing.Mcp;
 using Microsoft.AspNetCore.Http;
 
 namespace Cortex.Mcp.Fast.Testing.Rest;
 
 /// <summary>
 /// The service's single request delegate: counts the request, applies the request-wide faults (stall, intercept,
-/// bearer authentication), then routes <c>/tool/{name}</c> and <c>/resource/{*path}</c> by hand (no routing
-/// middleware on the hot path).
+/// bearer authentication), then routes <c>/tool/{name}</c>, <c>/resource/{*path}</c> and <c>/mcp</c> (MCP
+/// Streamable HTTP, see <see cref="McpEndpoint"/>) by hand (no routing middleware on the hot path).
 /// </summary>
 internal sealed class RequestDispatcher
 {
     private const string ToolPrefix = "/tool/";
     private const string ResourcePrefix = "/resource/";
+    private const string McpPath = "/mcp";
 
     private readonly TestFaults _faults;
     private readonly TestServiceCounters _counters;
     private readonly ToolEndpoints _tools;
     private readonly ResourceEndpoints _resources;
+    private readonly McpEndpoint _mcp;
     private readonly CancellationToken _stopping;
 
-    public RequestDispatcher(TestFaults faults, TestServiceCounters counters, ConnectionRegistry connections,
-        CancellationToken stopping)
+    public RequestDispatcher(TestFaults faults, TestServiceCounters counters, TestMcpEndpoint mcp,
+        ConnectionRegistry connections, CancellationToken stopping)
     {
         _faults = faults;
         _counters = counters;
         _stopping = stopping;
         _tools = new ToolEndpoints(faults, counters, stopping);
         _resources = new ResourceEndpoints(connections, stopping);
+        _mcp = new McpEndpoint(faults, counters, mcp, connections, stopping);
     }
 
     private enum Route
@@ -34,6 +38,7 @@ internal sealed class RequestDispatcher
         None,
         Tool,
         Resource,
+        Mcp,
     }
 
     public Task HandleAsync(HttpContext context)
@@ -60,6 +65,10 @@ internal sealed class RequestDispatcher
         {
             route = Route.Resource;
             _counters.OnResourceRequest(path.AsSpan(ResourcePrefix.Length));
+        }
+        else if (path == McpPath)
+        {
+            route = Route.Mcp; // MCP tool calls and resource reads are counted once their body is parsed
         }
         else
         {
@@ -116,6 +125,8 @@ internal sealed class RequestDispatcher
                 return _tools.HandleAsync(context, path.AsMemory(ToolPrefix.Length));
             case Route.Resource:
                 return _resources.HandleAsync(context, path.AsMemory(ResourcePrefix.Length));
+            case Route.Mcp:
+                return _mcp.HandleAsync(context);
             default:
                 Responses.WriteDetail(context.Response, StatusCodes.Status404NotFound, "Not found: " + path);
                 return Task.CompletedTask;

@@ -142,4 +142,7 @@ internal enum ToolKind
     Fail,
     Flaky,
     Count,
+
+    /// <summary>MCP only: sends progress notifications, then a result.</summary>
+    Progress,
 }
