@@ -36,11 +36,15 @@ public static class HeadlineRunner
 
             // One pass over every contender first, so that JIT tiering (tier-0 → tier-1 with dynamic PGO) has
             // settled for all of them before anything is measured; the first-measured contender would pay it alone.
+            // The service process warms up here too.
             foreach (var name in network)
             {
-                progress.Note($"warm-up · {name}");
-                await using var scenario = await Scenarios.CreateAsync(name, service.BaseAddress, mcpEndpoint, settings.Concurrency.Max(), cancellationToken).ConfigureAwait(false);
-                await ClosedLoopRunner.RunAsync(scenario, settings.Concurrency.Max(), TimeSpan.Zero, settings.Warmup * 4, cancellationToken).ConfigureAwait(false);
+                foreach (var concurrency in settings.Concurrency)
+                {
+                    progress.Note($"warm-up · {name} C={concurrency}");
+                    await using var scenario = await Scenarios.CreateAsync(name, service.BaseAddress, mcpEndpoint, concurrency, cancellationToken).ConfigureAwait(false);
+                    await ClosedLoopRunner.RunAsync(scenario, concurrency, TimeSpan.Zero, settings.Warmup * 3, cancellationToken).ConfigureAwait(false);
+                }
             }
 
             foreach (var (round, name, concurrency) in steps)
