@@ -17,7 +17,8 @@ public static class Program
         if (args.Length > 0 && args[0] == "micro")
         {
             // BenchmarkDotNet parses its own arguments (--filter, --job, …).
-            BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args[1..]);
+            var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args[1..]);
+            Micro.MicroReports.CopyToResults(summaries, args[1..]);
             return 0;
         }
 
