@@ -17,8 +17,9 @@ public static class Program
         if (args.Length > 0 && args[0] == "micro")
         {
             // BenchmarkDotNet parses its own arguments (--filter, --job, …).
+            var started = TimeProvider.System.GetUtcNow().UtcDateTime;
             var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args[1..]);
-            Micro.MicroReports.CopyToResults(summaries, args[1..]);
+            Micro.MicroReports.CopyToResults(summaries, args[1..], started);
             return 0;
         }
 

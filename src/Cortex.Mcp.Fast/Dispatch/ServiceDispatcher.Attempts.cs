@@ -149,7 +149,7 @@ internal sealed partial class ServiceDispatcher
         }
 
         var item = new QueuedCall(call, version);
-        if (!_channel.Writer.TryWrite(item))
+        if (!TryWrite(item))
         {
             _ = WriteWhenRoomAsync(item);
         }

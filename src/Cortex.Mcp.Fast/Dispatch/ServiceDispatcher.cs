@@ -26,6 +26,7 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable
     private readonly ObjectPool<PendingCall> _pool;
     private readonly ConcurrentDictionary<string, ToolStatistics> _tools = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _shutdown = new();
+    private readonly WorkerSignal _signal = new();
     private readonly SemaphoreSlim _streamSlots;
     private readonly RetryBudget _retryBudget;
     private readonly TimeProvider _timeProvider;
@@ -111,7 +112,7 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable
         _retryBudget.RecordRequest();
 
         var item = new QueuedCall(call, call.Version);
-        if (_channel.Writer.TryWrite(item))
+        if (TryWrite(item))
         {
             return task;
         }
@@ -197,6 +198,7 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable
         // in-flight attempts are aborted and completed by their workers, streams stop.
         await _shutdown.CancelAsync().ConfigureAwait(false);
         _channel.Writer.TryComplete();
+        _signal.Close();
         await Task.WhenAll(_workers).ConfigureAwait(false);
         await Endpoint.DisposeNowAsync().ConfigureAwait(false);
         _shutdown.Dispose();
@@ -212,6 +214,7 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable
         {
             // The call's own token fires at its deadline or on cancellation; its callback then completes the call.
             await _channel.Writer.WriteAsync(item, item.Call.Token).ConfigureAwait(false);
+            _signal.Release();
         }
         catch (OperationCanceledException)
         {
@@ -224,28 +227,35 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable
         }
     }
 
+    /// <summary>Writes an item without waiting and wakes one worker for it.</summary>
+    private bool TryWrite(QueuedCall item)
+    {
+        if (!_channel.Writer.TryWrite(item))
+        {
+            return false;
+        }
+
+        _signal.Release();
+        return true;
+    }
+
     private async Task RunWorkerAsync()
     {
         var reader = _channel.Reader;
+        var waiter = new WorkerSignal.Waiter();
         while (true)
         {
-            if (!reader.TryRead(out var item))
+            while (reader.TryRead(out var item))
             {
-                // ReadAsync hands each item to exactly one parked worker; WaitToReadAsync would wake every idle
-                // worker per item only for all but one to park again (measured: CPU and an allocation per call).
-                try
+                if (item.Call.TryStart(item.Version))
                 {
-                    item = await reader.ReadAsync().ConfigureAwait(false);
-                }
-                catch (ChannelClosedException)
-                {
-                    return;
+                    await ExecuteAttemptAsync(item.Call).ConfigureAwait(false);
                 }
             }
 
-            if (item.Call.TryStart(item.Version))
+            if (!await _signal.WaitAsync(waiter).ConfigureAwait(false))
             {
-                await ExecuteAttemptAsync(item.Call).ConfigureAwait(false);
+                return; // closed: every call still queued was already completed by the shutdown signal
             }
         }
     }
