@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Cortex.Mcp.Fast.Diagnostics;
 using Cortex.Mcp.Fast.Resilience;
 
@@ -7,9 +6,13 @@ namespace Cortex.Mcp.Fast.Dispatch;
 /// <summary>One attempt of a call, its outcome, and the retry decision.</summary>
 internal sealed partial class ServiceDispatcher
 {
-    /// <summary>Runs one attempt and settles the call: result, typed error, or a scheduled retry. Never throws.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask ExecuteAttemptAsync(PendingCall call)
+    /// <summary>
+    /// Starts an attempt: takes an endpoint lease and a breaker permit. False (with the call already failed and the
+    /// lease released) when the circuit opened while the call waited.
+    /// </summary>
+    /// <remarks>The attempt's one await happens in the worker loop itself, so no per-call async state machine is
+    /// allocated; this method and <see cref="FinishAttempt"/> are the synchronous halves around it.</remarks>
+    private bool TryBeginAttempt(PendingCall call, out ServiceEndpoint endpoint, out CircuitPermit permit)
     {
         var attempt = ++call.Attempts;
         if (attempt == 1 && McpTelemetry.QueueWait.Enabled)
@@ -17,49 +20,52 @@ internal sealed partial class ServiceDispatcher
             McpTelemetry.QueueWait.Record(_timeProvider.GetElapsedTime(call.StartTimestamp).TotalSeconds, _serviceTag);
         }
 
-        ServiceEndpoint endpoint;
         while (!(endpoint = Endpoint).TryAcquire())
         {
             // The endpoint drained between the read and the lease: a newer one is current by now.
         }
 
+        if (endpoint.Breaker.TryAcquire(out permit, out var retryAfter))
+        {
+            return true;
+        }
+
+        // Opened while the call waited: the server must see no request until the break ends.
+        endpoint.Release();
+        Fail(call, new CircuitOpenException(ServiceName, call.Tool, retryAfter) { Attempts = attempt - 1 });
+        return false;
+    }
+
+    /// <summary>Settles an attempt: result, typed error, or a scheduled retry; releases the lease. Never throws.</summary>
+    private void FinishAttempt(PendingCall call, ServiceEndpoint endpoint, in CircuitPermit permit, ToolResult? result, Exception? failure)
+    {
         try
         {
-            if (!endpoint.Breaker.TryAcquire(out var permit, out var retryAfter))
+            switch (failure)
             {
-                // Opened while the call waited: the server must see no request until the break ends.
-                Fail(call, new CircuitOpenException(ServiceName, call.Tool, retryAfter) { Attempts = attempt - 1 });
-                return;
-            }
+                case null:
+                    endpoint.Breaker.RecordSuccess(in permit);
+                    if (!call.TrySetResult(result!))
+                    {
+                        result!.Dispose();
+                    }
 
-            ToolResult result;
-            try
-            {
-                result = await endpoint.Transport.CallToolAsync(ServiceName, call.Tool, call.Arguments, call.Progress, call.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException ex) when (call.Token.IsCancellationRequested)
-            {
-                // Caller cancellation, deadline or disposal: never a service failure, never retried.
-                endpoint.Breaker.RecordIgnored(in permit);
-                Fail(call, call.CreateCancellationException(ServiceName, ex));
-                return;
-            }
-            catch (ServiceCallException ex)
-            {
-                OnAttemptFailed(call, endpoint, in permit, ex);
-                return;
-            }
-            catch (Exception ex)
-            {
-                // A transport broke its contract; still a typed error for the caller.
-                OnAttemptFailed(call, endpoint, in permit, new ServiceCallException(ServiceName, call.Tool, $"Call to '{ServiceName}/{call.Tool}' failed unexpectedly.", FailureKind.Other, ex));
-                return;
-            }
+                    break;
 
-            endpoint.Breaker.RecordSuccess(in permit);
-            if (!call.TrySetResult(result))
-            {
-                result.Dispose();
+                case OperationCanceledException when call.Token.IsCancellationRequested:
+                    // Caller cancellation, deadline or disposal: never a service failure, never retried.
+                    endpoint.Breaker.RecordIgnored(in permit);
+                    Fail(call, call.CreateCancellationException(ServiceName, failure));
+                    break;
+
+                case ServiceCallException typed:
+                    OnAttemptFailed(call, endpoint, in permit, typed);
+                    break;
+
+                default:
+                    // A transport broke its contract; still a typed error for the caller.
+                    OnAttemptFailed(call, endpoint, in permit, new ServiceCallException(ServiceName, call.Tool, $"Call to '{ServiceName}/{call.Tool}' failed unexpectedly.", FailureKind.Other, failure));
+                    break;
             }
         }
         finally

@@ -247,10 +247,24 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable
         {
             while (reader.TryRead(out var item))
             {
-                if (item.Call.TryStart(item.Version))
+                var call = item.Call;
+                if (!call.TryStart(item.Version) || !TryBeginAttempt(call, out var endpoint, out var permit))
                 {
-                    await ExecuteAttemptAsync(item.Call).ConfigureAwait(false);
+                    continue;
                 }
+
+                ToolResult? result = null;
+                Exception? failure = null;
+                try
+                {
+                    result = await endpoint.Transport.CallToolAsync(ServiceName, call.Tool, call.Arguments, call.Progress, call.Token).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    failure = ex;
+                }
+
+                FinishAttempt(call, endpoint, in permit, result, failure);
             }
 
             if (!await _signal.WaitAsync(waiter).ConfigureAwait(false))

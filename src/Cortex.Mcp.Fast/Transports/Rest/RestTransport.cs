@@ -16,7 +16,6 @@ namespace Cortex.Mcp.Fast.Transports.Rest;
 /// <remarks>Thread-safe; one instance per endpoint, shared by the service's workers and streams.</remarks>
 internal sealed class RestTransport : IMcpTransport
 {
-    private static readonly MediaTypeWithQualityHeaderValue s_acceptJson = new("application/json");
     private static readonly MediaTypeWithQualityHeaderValue s_acceptEventStream = new("text/event-stream");
 
     private readonly HttpEndpoint _http;
@@ -83,6 +82,7 @@ internal sealed class RestTransport : IMcpTransport
     }
 
     /// <remarks>The REST protocol has no progress notifications: <paramref name="progress"/> is ignored.</remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<ToolResult> CallToolAsync(string service, string tool, ReadOnlyMemory<byte> argumentsUtf8, IProgress<McpProgress>? progress, CancellationToken cancellationToken)
     {
         var uri = _toolUris.GetOrAdd(tool, static (name, baseAddress) => new Uri(baseAddress, "tool/" + Uri.EscapeDataString(name)), _http.BaseAddress);
@@ -93,7 +93,6 @@ internal sealed class RestTransport : IMcpTransport
             var responseStarted = false;
             using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ReadOnlyMemoryContent(argumentsUtf8) };
             request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
-            request.Headers.Accept.Add(s_acceptJson);
             if (sentToken is not null)
             {
                 request.Headers.TryAddWithoutValidation("Authorization", sentToken.Header);
@@ -274,6 +273,7 @@ internal sealed class RestTransport : IMcpTransport
         return new ResourceStreamException(service, path, typed.Message, typed.FailureKind, ex) { StatusCode = typed.StatusCode };
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<ToolResult> ReadResultAsync(HttpResponseMessage response, string service, string tool, CancellationToken cancellationToken)
     {
         var (buffer, length) = await HttpBodies.ReadPooledAsync(response.Content, _options.MaxResponseBytes, service, tool, cancellationToken).ConfigureAwait(false);
