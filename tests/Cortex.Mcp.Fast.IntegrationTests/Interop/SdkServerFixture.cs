@@ -92,6 +92,15 @@ public abstract class SdkServerFixture : IAsyncLifetime
         return true;
     }
 
+    /// <summary>Sends <c>notifications/tools/list_changed</c> through the session that subscribed to <paramref name="uri"/>.</summary>
+    public async Task SendToolsListChangedAsync(string uri) =>
+        await _subscribed[uri].SendNotificationAsync(NotificationMethods.ToolListChangedNotification);
+
+    /// <summary>Sends a server→client <c>ping</c> through the session that subscribed to <paramref name="uri"/>
+    /// (outside any request, so it travels on the standalone stream) and returns the client's response.</summary>
+    public async Task<JsonRpcResponse> PingClientAsync(string uri, CancellationToken cancellationToken) =>
+        await _subscribed[uri].SendRequestAsync(new JsonRpcRequest { Method = RequestMethods.Ping }, cancellationToken);
+
     private static TaskCompletionSource Signal(ConcurrentDictionary<string, TaskCompletionSource> signals, string uri) =>
         signals.GetOrAdd(uri, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
 

@@ -31,6 +31,47 @@ public sealed class SdkResourceSubscriptionTests(SdkStatefulServerFixture server
         await server.Unsubscribed(uri).WaitAsync(cts.Token);
     }
 
+    [Fact]
+    public async Task ToolsListChanged_OnTheStandaloneStream_DropsTheToolCache()
+    {
+        const string uri = "test://interop/subscribed/2";
+        await using var client = await CreateClientAsync(server.Endpoint);
+        using var cts = new CancellationTokenSource(Bound);
+        var before = await client.ListToolsAsync("mcp", cts.Token);
+        Assert.Same(before, await client.ListToolsAsync("mcp", cts.Token)); // cached
+
+        await using var updates = client.SubscribeResourceAsync("mcp", uri).GetAsyncEnumerator(cts.Token);
+        var next = updates.MoveNextAsync().AsTask();
+        await server.Subscribed(uri).WaitAsync(cts.Token);
+
+        // Same stream, in order: once the update is here, list_changed was handled.
+        await server.SendToolsListChangedAsync(uri);
+        Assert.True(await server.NotifyResourceUpdatedAsync(uri));
+        Assert.True(await next.WaitAsync(cts.Token));
+
+        var after = await client.ListToolsAsync("mcp", cts.Token);
+        Assert.NotSame(before, after);
+        Assert.Equal(before.Select(t => t.Name), after.Select(t => t.Name));
+    }
+
+    [Fact]
+    public async Task ServerPing_OnTheStandaloneStream_IsAnswered()
+    {
+        const string uri = "test://interop/subscribed/3";
+        await using var client = await CreateClientAsync(server.Endpoint);
+        using var cts = new CancellationTokenSource(Bound);
+
+        await using var updates = client.SubscribeResourceAsync("mcp", uri).GetAsyncEnumerator(cts.Token);
+        var next = updates.MoveNextAsync().AsTask();
+        await server.Subscribed(uri).WaitAsync(cts.Token);
+
+        var response = await server.PingClientAsync(uri, cts.Token);
+        Assert.NotNull(response.Result);
+
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => next);
+    }
+
     internal static async Task<NetworkMcpClient> CreateClientAsync(Uri endpoint)
     {
         var discovery = new InMemoryServiceDiscovery();
