@@ -24,6 +24,9 @@ namespace Cortex.Mcp.Fast.Transports.StreamableHttp;
 /// <see cref="MaxReconnectionAttempts"/> times in a row (a stream that lived <see cref="s_stableStream"/> or carried an
 /// event resets the count). When the session is lost, one new session is started and every subscribed URI is
 /// subscribed again on it.</para>
+/// <para>Known gap: when the last subscriber of a URI leaves while a new one for the same URI is subscribing,
+/// the unsubscribe may reach the server after the new subscribe (then the new subscriber hears nothing until the
+/// session is renewed). Subscriptions are not reference-counted on the wire.</para>
 /// <para>Concurrency: <see cref="_subscribers"/> and <see cref="_standalone"/> change only under
 /// <see cref="_subscriptionLock"/>; the loop's own cursor state is touched by the loop alone.</para>
 /// </remarks>
@@ -125,7 +128,11 @@ internal sealed partial class StreamableHttpTransport
         Task opened;
         lock (_subscriptionLock)
         {
-            ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
+            if (_disposed.IsCancellationRequested)
+            {
+                throw new ClientDisposedException(service, subscriber.Uri);
+            }
+
             _subscribers.Add(subscriber);
             if (_standalone is null)
             {
