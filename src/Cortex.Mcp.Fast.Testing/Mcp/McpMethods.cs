@@ -78,7 +78,7 @@ internal sealed class McpMethods(McpTools tools, TestServiceCounters counters, T
         return call.ReplyAsync(McpToolResults.ResourceNotFound(call.Id, uri));
     }
 
-    private static ValueTask Subscribe(McpCall call)
+    private ValueTask Subscribe(McpCall call)
     {
         var uri = call.Message.Uri;
         if (uri is null)
@@ -98,6 +98,8 @@ internal sealed class McpMethods(McpTools tools, TestServiceCounters counters, T
             }
         }
 
+        // Counted before the reply goes out: a client that saw the reply can wait on the counter without a race.
+        control.OnSubscription(call.Message.Method == McpMethod.ResourcesSubscribe);
         return call.ReplyAsync(McpJson.Result(call.Id, McpCatalog.Empty));
     }
 

@@ -28,6 +28,8 @@ public sealed class TestMcpEndpoint
     private long _cancellations;
     private long _cancelledInFlight;
     private long _resumptions;
+    private long _subscribes;
+    private long _unsubscribes;
     private int _openStandaloneStreams;
     private int _cutNext = -1;
     private int _pingNext;
@@ -112,6 +114,12 @@ public sealed class TestMcpEndpoint
 
     /// <summary>GET requests with <c>Last-Event-ID</c> that resumed a stream.</summary>
     public long Resumptions => Volatile.Read(ref _resumptions);
+
+    /// <summary><c>resources/subscribe</c> requests answered (any session).</summary>
+    public long Subscribes => Volatile.Read(ref _subscribes);
+
+    /// <summary><c>resources/unsubscribe</c> requests answered (any session).</summary>
+    public long Unsubscribes => Volatile.Read(ref _unsubscribes);
 
     /// <summary>Standalone GET streams open now.</summary>
     public int OpenStandaloneStreams => Volatile.Read(ref _openStandaloneStreams);
@@ -215,6 +223,8 @@ public sealed class TestMcpEndpoint
     internal void OnDelete() => Increment(ref _deletes);
 
     internal void OnResumption() => Increment(ref _resumptions);
+
+    internal void OnSubscription(bool subscribe) => Increment(ref subscribe ? ref _subscribes : ref _unsubscribes);
 
     internal void OnStandaloneOpened() => Increment(ref _openStandaloneStreams);
 

@@ -11,7 +11,21 @@ namespace Cortex.Mcp.Fast.Dispatch;
 /// </summary>
 internal sealed partial class ServiceDispatcher
 {
-    public async IAsyncEnumerable<T> StreamAsync<T>(string path, Utf8ItemReader<T> readItem, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public IAsyncEnumerable<T> StreamAsync<T>(string path, Utf8ItemReader<T> readItem, CancellationToken cancellationToken)
+    {
+        var invalidItem = (Action<Exception>)(ex =>
+        {
+            Interlocked.Increment(ref _invalidStreamItems);
+            Log.InvalidStreamItem(_logger, ServiceName, path, ex);
+        });
+        return OpenStreamAsync(path, (transport, token) => transport.StreamResourceAsync(ServiceName, path, readItem, invalidItem, token), cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs a stream opened by <paramref name="open"/> under a stream slot, the endpoint's lease and the breaker;
+    /// shared by resource reads and resource subscriptions.
+    /// </summary>
+    public async IAsyncEnumerable<T> OpenStreamAsync<T>(string path, Func<IMcpTransport, CancellationToken, IAsyncEnumerable<T>> open, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         if (Volatile.Read(ref _disposed) != 0)
         {
@@ -51,12 +65,7 @@ internal sealed partial class ServiceDispatcher
             var outcome = 0; // 0 = ignored, 1 = success, 2 = failure
             try
             {
-                var invalidItem = (Action<Exception>)(ex =>
-                {
-                    Interlocked.Increment(ref _invalidStreamItems);
-                    Log.InvalidStreamItem(_logger, ServiceName, path, ex);
-                });
-                var items = endpoint.Transport.StreamResourceAsync(ServiceName, path, readItem, invalidItem, token);
+                var items = open(endpoint.Transport, token);
                 var enumerator = items.GetAsyncEnumerator(token);
                 await using var enumeratorScope = enumerator.ConfigureAwait(false);
                 while (true)

@@ -1,0 +1,81 @@
+using System.Runtime.CompilerServices;
+using Cortex.Mcp.Fast.Discovery;
+using Cortex.Mcp.Fast.Resilience;
+using Cortex.Mcp.Fast.Transports;
+using Cortex.Mcp.Fast.Transports.StreamableHttp;
+
+namespace Cortex.Mcp.Fast;
+
+/// <summary>Resource subscriptions (MCP Streamable HTTP services only).</summary>
+public sealed partial class NetworkMcpClient
+{
+    /// <summary>
+    /// Subscribes to changes of an MCP resource (<c>resources/subscribe</c>) and yields one
+    /// <see cref="McpResourceUpdate"/> per <c>notifications/resources/updated</c> the server sends for
+    /// <paramref name="uri"/>, until <paramref name="cancellationToken"/> is cancelled or the enumeration is disposed;
+    /// then <c>resources/unsubscribe</c> is sent (best effort).
+    /// </summary>
+    /// <remarks>
+    /// <para>Takes one stream slot of the service for as long as it runs (like
+    /// <see cref="GetResourceAsync(string, string, CancellationToken)"/>). Updates arrive on the session's one
+    /// standalone GET stream, opened by the first subscription and shared by all of them; a dropped stream is
+    /// reopened with <c>Last-Event-ID</c>, and after a new session every URI is subscribed again.</para>
+    /// <para>Each subscription buffers at most 64 updates; when the consumer falls behind, the oldest are dropped
+    /// (an update only says "read it again", so the newest carries all there is to know).</para>
+    /// </remarks>
+    /// <param name="service">The service name, resolved through discovery.</param>
+    /// <param name="uri">The resource URI (absolute, no control characters).</param>
+    /// <param name="cancellationToken">Ends the subscription.</param>
+    /// <returns>The updates, as they arrive.</returns>
+    /// <exception cref="ResourceStreamException">The server refused the standalone stream (for example 405: it
+    /// offers none), refused the subscription, or the stream could not be reopened.</exception>
+    /// <exception cref="ServiceCallException">The service does not speak MCP Streamable HTTP.</exception>
+    public IAsyncEnumerable<McpResourceUpdate> SubscribeResourceAsync(string service, string uri, CancellationToken cancellationToken = default) =>
+        SubscribeCoreAsync(service, uri, cancellationToken);
+
+    private static ServiceCallException SubscriptionsNeedMcp(string service, string uri) =>
+        new(service, uri, $"Service '{service}' does not speak MCP Streamable HTTP; resource subscriptions need MCP.", FailureKind.Other) { RequestNotSent = true };
+
+    private async IAsyncEnumerable<McpResourceUpdate> SubscribeCoreAsync(string service, string uri, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            throw new ClientDisposedException(service ?? string.Empty, uri ?? string.Empty);
+        }
+
+        if (string.IsNullOrEmpty(service))
+        {
+            throw new ServiceNotFoundException(service ?? string.Empty, uri ?? string.Empty);
+        }
+
+        if (_options.For(service).Protocol == McpProtocol.Rest)
+        {
+            throw SubscriptionsNeedMcp(service, uri ?? string.Empty);
+        }
+
+        if (string.IsNullOrEmpty(uri))
+        {
+            throw new InvalidToolNameException(service, string.Empty, "a resource URI must not be empty.");
+        }
+
+        var dispatcher = await GetServiceAsync(service, cancellationToken).ConfigureAwait(false);
+        if (dispatcher.Endpoint.Transport is not StreamableHttpTransport first)
+        {
+            throw SubscriptionsNeedMcp(service, uri);
+        }
+
+        if (first.ValidateResourcePath(uri) is { } refused)
+        {
+            throw new InvalidToolNameException(service, uri, refused);
+        }
+
+        var updates = dispatcher.OpenStreamAsync(uri, (transport, token) => Subscribe(transport, service, uri, token), cancellationToken);
+        await foreach (var update in updates.ConfigureAwait(false))
+        {
+            yield return update;
+        }
+    }
+
+    private static IAsyncEnumerable<McpResourceUpdate> Subscribe(IMcpTransport transport, string service, string uri, CancellationToken cancellationToken) =>
+        transport is StreamableHttpTransport mcp ? mcp.SubscribeResourceAsync(service, uri, cancellationToken) : throw SubscriptionsNeedMcp(service, uri);
+}
