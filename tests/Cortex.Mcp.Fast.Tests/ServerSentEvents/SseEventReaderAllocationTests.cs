@@ -5,7 +5,17 @@ using Cortex.Mcp.Fast.ServerSentEvents;
 
 namespace Cortex.Mcp.Fast.Tests.ServerSentEvents;
 
+/// <summary>
+/// Allocation measurements run alone: a buffer the reader grows into comes from the shared ArrayPool, which
+/// concurrently running tests can drain, turning a pooled rent into a fresh allocation mid-measurement.
+/// </summary>
+[CollectionDefinition(nameof(AllocationMeasurements), DisableParallelization = true)]
+public sealed class AllocationMeasurements
+{
+}
+
 /// <summary>The reader allocates nothing per event once its buffers have grown (measured on this thread).</summary>
+[Collection(nameof(AllocationMeasurements))]
 public sealed class SseEventReaderAllocationTests
 {
     private const int Warmup = 200;
