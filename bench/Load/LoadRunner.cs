@@ -329,8 +329,10 @@ public sealed class LoadRunner
         {
             var interval = _recorder.GetIntervalHistogram();
             interval.StartTimeStamp = ToUnixMilliseconds(_intervalStart);
-            interval.EndTimeStamp = ToUnixMilliseconds(end);
-            _intervalStart = end;
+
+            // Never a negative length: the log format has no sign for it, and HistogramLogReader cannot parse one.
+            interval.EndTimeStamp = Math.Max(interval.StartTimeStamp, ToUnixMilliseconds(end));
+            _intervalStart = Math.Max(_intervalStart, end);
             lock (_lock)
             {
                 _intervals.Add(interval);
