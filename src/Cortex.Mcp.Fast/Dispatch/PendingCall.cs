@@ -78,6 +78,9 @@ internal sealed class PendingCall : IValueTaskSource<ToolResult>, IDisposable
     /// <summary>The caller's progress receiver, or null (no progress token is requested).</summary>
     public IProgress<McpProgress>? Progress { get; private set; }
 
+    /// <summary>The call's activity when a listener samples it (W3C trace context for the outgoing request), else null.</summary>
+    public Activity? Activity { get; set; }
+
     /// <summary>Attempts started so far.</summary>
     public int Attempts { get; set; }
 
@@ -253,6 +256,7 @@ internal sealed class PendingCall : IValueTaskSource<ToolResult>, IDisposable
 
         Statistics = null;
         Progress = null;
+        Activity = null;
         Volatile.Write(ref _state, Free);
         _core.Reset();
         Owner?.ReturnToPool(this);

@@ -108,6 +108,11 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable
             cancellationToken,
             _shutdown.Token,
             callOptions?.Progress);
+        if (McpTelemetry.ActivitySource.HasListeners())
+        {
+            call.Activity = StartActivity(call.Tool);
+        }
+
         var task = new ValueTask<ToolResult>(call, call.Version);
         _retryBudget.RecordRequest();
 
@@ -147,6 +152,17 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable
         if (error is OperationCanceledException)
         {
             Log.CallCanceled(_logger, ServiceName, call.Tool, call.Attempts);
+        }
+
+        if (call.Activity is { } activity)
+        {
+            activity.SetTag("mcp.attempts", call.Attempts);
+            if (error is not null)
+            {
+                activity.SetStatus(ActivityStatusCode.Error, error.GetType().Name);
+            }
+
+            activity.Stop();
         }
     }
 
@@ -227,6 +243,24 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Starts the call's client activity without making it the caller's current activity (the caller continues at
+    /// once; the worker makes it current around each attempt so the HTTP handler propagates its trace context).
+    /// </summary>
+    private Activity? StartActivity(string tool)
+    {
+        var previous = Activity.Current;
+        var activity = McpTelemetry.ActivitySource.StartActivity("mcp.call " + tool, ActivityKind.Client);
+        if (activity is not null)
+        {
+            activity.SetTag("mcp.service", ServiceName);
+            activity.SetTag("mcp.tool", tool);
+            Activity.Current = previous;
+        }
+
+        return activity;
+    }
+
     /// <summary>Writes an item without waiting and wakes one worker for it.</summary>
     private bool TryWrite(QueuedCall item)
     {
@@ -255,6 +289,12 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable
 
                 ToolResult? result = null;
                 Exception? failure = null;
+                var traced = call.Activity;
+                if (traced is not null)
+                {
+                    Activity.Current = traced; // the handler writes its W3C traceparent on the outgoing request
+                }
+
                 try
                 {
                     result = await endpoint.Transport.CallToolAsync(ServiceName, call.Tool, call.Arguments, call.Progress, call.Token).ConfigureAwait(false);
@@ -262,6 +302,13 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable
                 catch (Exception ex)
                 {
                     failure = ex;
+                }
+                finally
+                {
+                    if (traced is not null)
+                    {
+                        Activity.Current = null;
+                    }
                 }
 
                 FinishAttempt(call, endpoint, in permit, result, failure);

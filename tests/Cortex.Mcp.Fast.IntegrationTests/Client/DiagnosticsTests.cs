@@ -68,3 +68,46 @@ public sealed class DiagnosticsTests
         }
     }
 }
+
+/// <summary>An Activity per call, with its W3C trace context on the outgoing request.</summary>
+public sealed class TracingTests
+{
+    [Fact]
+    public async Task Call_WithListener_StartsAClientActivityAndPropagatesTraceparent()
+    {
+        var stopped = new List<System.Diagnostics.Activity>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == McpTelemetry.Name,
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity =>
+            {
+                lock (stopped)
+                {
+                    stopped.Add(activity);
+                }
+            },
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        await using var h = await ClientHarness.StartAsync();
+        string? traceparent = null;
+        h.Service.Faults.Intercept = context =>
+        {
+            traceparent ??= context.Request.Headers["traceparent"].ToString();
+            return ValueTask.FromResult(false);
+        };
+
+        (await h.Within(h.Call("echo").AsTask())).Dispose();
+
+        System.Diagnostics.Activity activity;
+        lock (stopped)
+        {
+            activity = Assert.Single(stopped, a => (string?)a.GetTagItem("mcp.tool") == "echo");
+        }
+
+        Assert.Equal(System.Diagnostics.ActivityKind.Client, activity.Kind);
+        Assert.Equal("svc", activity.GetTagItem("mcp.service"));
+        Assert.False(string.IsNullOrEmpty(traceparent));
+        Assert.Contains(activity.TraceId.ToHexString(), traceparent, StringComparison.Ordinal);
+    }
+}
