@@ -83,10 +83,15 @@ internal sealed class WorkerSignal
         }
     }
 
-    /// <summary>One worker's reusable wait; only its worker awaits it, and only one release completes each wait.</summary>
+    /// <summary>
+    /// One worker's reusable wait; only its worker awaits it, and only one release completes each wait. A woken
+    /// worker resumes on the releasing thread (the enqueuing caller) and runs until its request's first await:
+    /// one thread-pool hop fewer per call (measured in the headline run: cortex-rest at C=1 went from 0.69× to
+    /// 1.01× raw HttpClient's calls/s). Callers' own continuations still run asynchronously (PendingCall).
+    /// </summary>
     internal sealed class Waiter : IValueTaskSource<bool>
     {
-        private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
+        private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = false };
 
         public ValueTask<bool> Task => new(this, _core.Version);
 
