@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net;
 using System.Net.Http.Headers;
 using Cortex.Mcp.Fast.Transports.StreamableHttp;
+using Cortex.Mcp.Fast.TestSupport;
 
 namespace Cortex.Mcp.Fast.IntegrationTests.Interop.Support;
 

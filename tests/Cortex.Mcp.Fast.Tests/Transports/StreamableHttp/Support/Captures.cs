@@ -1,4 +1,5 @@
 using System.Text;
+using Cortex.Mcp.Fast.TestSupport;
 
 namespace Cortex.Mcp.Fast.Tests.Transports.StreamableHttp.Support;
 

@@ -1,13 +1,13 @@
 using System.Text;
 
-namespace Cortex.Mcp.Fast.IntegrationTests.Interop.Support;
+namespace Cortex.Mcp.Fast.TestSupport;
 
 /// <summary>One SSE event as the test splitter saw it.</summary>
 internal sealed record TestSseEvent(string? Id, string? EventType, byte[] Data);
 
 /// <summary>
-/// A deliberately small SSE splitter for the interop smoke tests (the library's PipeReader parser is written
-/// elsewhere): LF or CRLF lines, a blank line ends an event, <c>data</c> lines joined with LF, comments ignored.
+/// A deliberately small SSE splitter for tests, independent of the library's parser so it can judge it: LF or
+/// CRLF lines, blank line ends an event, <c>data</c> lines joined with LF, comments and unknown fields ignored.
 /// </summary>
 internal static class TestSse
 {
@@ -45,18 +45,23 @@ internal static class TestSse
                 value = value[1..];
             }
 
-            if (field == "data")
+            switch (field)
             {
-                data.Append(hasData ? "\n" : string.Empty).Append(value);
-                hasData = true;
-            }
-            else if (field == "id")
-            {
-                id = value;
-            }
-            else if (field == "event")
-            {
-                type = value;
+                case "data":
+                    if (hasData)
+                    {
+                        data.Append('\n');
+                    }
+
+                    data.Append(value);
+                    hasData = true;
+                    break;
+                case "id":
+                    id = value;
+                    break;
+                case "event":
+                    type = value;
+                    break;
             }
         }
 
