@@ -46,18 +46,13 @@ public sealed partial class NetworkMcpClient
             throw new ClientDisposedException(service ?? string.Empty, path ?? string.Empty);
         }
 
-        // REST paths are checked before anything else; an MCP resource URI is checked by its transport once the
-        // service is resolved (still before any request is sent).
-        if (_options.For(service ?? string.Empty).Protocol == McpProtocol.Rest && Transports.ToolNames.EscapeResourcePath(path, out var reason) is null)
-        {
-            throw new InvalidToolNameException(service ?? string.Empty, path ?? string.Empty, reason!);
-        }
-
         if (string.IsNullOrEmpty(path))
         {
             throw new InvalidToolNameException(service ?? string.Empty, string.Empty, "a resource path must not be empty.");
         }
 
+        // Each protocol has its own rule (a REST path escaped segment by segment, an MCP resource URI); the
+        // transport applies it once the service is resolved, still before any request is sent.
         var dispatcher = await GetServiceAsync(service!, cancellationToken).ConfigureAwait(false);
         if (dispatcher.Endpoint.Transport.ValidateResourcePath(path) is { } refused)
         {
