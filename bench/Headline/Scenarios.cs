@@ -39,8 +39,8 @@ public static class Scenarios
             await discovery.RegisterAsync("bench", endpoint, cancellationToken).ConfigureAwait(false);
             var options = new NetworkMcpClientOptions { Discovery = discovery };
             options.DefaultServiceOptions.Protocol = protocol;
-            options.DefaultServiceOptions.WorkerCount = Math.Max(1, concurrency);
-            options.DefaultServiceOptions.QueueCapacity = Math.Max(64, concurrency * 4);
+            options.DefaultServiceOptions.Queue.WorkerCount = Math.Max(1, concurrency);
+            options.DefaultServiceOptions.Queue.Capacity = Math.Max(64, concurrency * 4);
             var client = new NetworkMcpClient(options);
             await client.ConnectAsync("bench", cancellationToken).ConfigureAwait(false);
             return new CortexScenario(name, baseline, client);

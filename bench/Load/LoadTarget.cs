@@ -245,14 +245,14 @@ public sealed class LoadTarget : IAsyncDisposable
         var options = new NetworkMcpClientOptions { Discovery = discovery };
         var service = options.DefaultServiceOptions;
         service.Protocol = settings.Protocol;
-        service.WorkerCount = Math.Clamp(settings.Workers, 1, 1024);
-        service.QueueCapacity = Math.Clamp(settings.QueueCapacity, 1, 1 << 20);
-        service.ToolCallTimeout = settings.Timeout;
+        service.Queue.WorkerCount = Math.Clamp(settings.Workers, 1, 1024);
+        service.Queue.Capacity = Math.Clamp(settings.QueueCapacity, 1, 1 << 20);
+        service.CallTimeout = settings.Timeout;
         service.Retry = settings.Retries == 0 ? RetryOptions.NoRetry : new RetryOptions { MaxRetries = settings.Retries };
         service.CircuitBreaker = CircuitBreakerOptions.Disabled;
         if (settings.Token is { Length: > 0 } token)
         {
-            service.BearerTokenProvider = BearerTokenProvider.FromStatic(token);
+            service.Http.BearerTokenProvider = BearerTokenProvider.FromStatic(token);
         }
 
         var client = new NetworkMcpClient(options);

@@ -25,7 +25,7 @@ public class DispatcherBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var options = new McpServiceOptions { WorkerCount = 8, QueueCapacity = 4096 };
+        var options = new McpServiceOptions { Queue = { WorkerCount = 8, Capacity = 4096 } };
         var transport = new InstantTransport();
         _dispatcher = new ServiceDispatcher("bench", options, new ServiceEndpoint(transport, new CircuitBreaker(options.CircuitBreaker, TimeProvider.System)), TimeProvider.System, Random.Shared.NextDouble, NullLogger.Instance);
     }

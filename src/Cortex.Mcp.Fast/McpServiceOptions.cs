@@ -42,120 +42,49 @@ public enum McpProtocol
 public delegate ValueTask<byte[]?> McpServerRequestHandler(string method, ReadOnlyMemory<byte> paramsUtf8, CancellationToken cancellationToken);
 
 /// <summary>
-/// Settings of one remote service: queue, workers, connection pool, deadlines, retries, circuit breaker, auth, TLS.
+/// Settings of one remote service, grouped by concern: the call queue, the HTTP pool, resource streams, MCP-only
+/// settings, retries, the retry budget, the circuit breaker and TLS.
 /// </summary>
-/// <remarks>Setters validate their value. An instance is read when the service is first connected; later changes
-/// do not affect a running service.</remarks>
+/// <remarks>
+/// <para>Setters validate their value; <see cref="Validate"/> checks the combinations. The groups are also the layout
+/// of configuration keys (<c>Queue:WorkerCount</c>, <c>Http:ConnectTimeout</c>, <c>Streams:MaxConcurrent</c>, …).</para>
+/// <para>A service takes a snapshot (a copy) of its settings when it is first connected: later changes to this
+/// instance do not affect a running service.</para>
+/// </remarks>
 public sealed class McpServiceOptions
 {
-    private int _workerCount = 8;
-    private int _queueCapacity = 1024;
-    private int _maxStreams = 4;
-    private int _minConnections;
-    private TimeSpan _toolCallTimeout = TimeSpan.FromSeconds(30);
-    private TimeSpan _streamOpenTimeout = TimeSpan.FromSeconds(60);
-    private TimeSpan _connectTimeout = TimeSpan.FromSeconds(10);
-    private TimeSpan _pooledConnectionLifetime = TimeSpan.FromMinutes(5);
-    private int _maxResponseBytes = 16 * 1024 * 1024;
-
-    /// <summary>Gets or sets the number of worker loops that drain the service's queue.</summary>
-    /// <value>The default value is 8. Must be between 1 and 1024.</value>
-    public int WorkerCount
-    {
-        get => _workerCount;
-        set => _workerCount = value is >= 1 and <= 1024 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "WorkerCount must be between 1 and 1024.");
-    }
-
-    /// <summary>Gets or sets the capacity of the service's bounded call queue.</summary>
-    /// <value>The default value is 1024. Must be between 1 and 1,048,576.</value>
-    public int QueueCapacity
-    {
-        get => _queueCapacity;
-        set => _queueCapacity = value is >= 1 and <= 1 << 20 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "QueueCapacity must be between 1 and 1048576.");
-    }
-
-    /// <summary>Gets or sets what a full queue does with a new call.</summary>
-    /// <value>The default value is <see cref="QueueFullMode.Wait"/> (until the call's deadline).</value>
-    public QueueFullMode QueueFullMode { get; set; } = QueueFullMode.Wait;
-
-    /// <summary>Gets or sets the number of resource streams that may be open at once (stream slots).</summary>
-    /// <value>The default value is 4. Must be between 1 and 1024.</value>
-    public int MaxStreams
-    {
-        get => _maxStreams;
-        set => _maxStreams = value is >= 1 and <= 1024 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "MaxStreams must be between 1 and 1024.");
-    }
-
-    /// <summary>Gets or sets how many connections <see cref="NetworkMcpClient.ConnectAsync"/> opens ahead of use.</summary>
-    /// <value>The default value is 0. Must not exceed <see cref="WorkerCount"/> + <see cref="MaxStreams"/>.</value>
-    public int MinConnections
-    {
-        get => _minConnections;
-        set => _minConnections = value is >= 0 and <= 2048 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "MinConnections must be between 0 and 2048.");
-    }
-
-    /// <summary>Gets or sets the default deadline of a tool call: queue wait, every attempt and every backoff.</summary>
-    /// <value>The default value is 30 seconds (the seed's). Must be positive.</value>
-    public TimeSpan ToolCallTimeout
-    {
-        get => _toolCallTimeout;
-        set => _toolCallTimeout = Positive(value, nameof(value));
-    }
-
-    /// <summary>Gets or sets the time allowed to open a resource stream (until its response headers arrive).</summary>
-    /// <value>The default value is 60 seconds (the seed's). Must be positive.</value>
-    public TimeSpan StreamOpenTimeout
-    {
-        get => _streamOpenTimeout;
-        set => _streamOpenTimeout = Positive(value, nameof(value));
-    }
-
-    /// <summary>Gets or sets the TCP (and TLS) connect timeout of the connection pool.</summary>
-    /// <value>The default value is 10 seconds. Must be positive.</value>
-    public TimeSpan ConnectTimeout
-    {
-        get => _connectTimeout;
-        set => _connectTimeout = Positive(value, nameof(value));
-    }
-
-    /// <summary>Gets or sets how long a pooled connection lives before it is replaced (so DNS changes are seen).</summary>
-    /// <value>The default value is 5 minutes. Must be positive.</value>
-    public TimeSpan PooledConnectionLifetime
-    {
-        get => _pooledConnectionLifetime;
-        set => _pooledConnectionLifetime = Positive(value, nameof(value));
-    }
-
-    /// <summary>Gets or sets the largest response body accepted; larger bodies fail with <see cref="McpProtocolException"/>.</summary>
-    /// <value>The default value is 16 MiB. Must be between 1 KiB and 1 GiB.</value>
-    public int MaxResponseBytes
-    {
-        get => _maxResponseBytes;
-        set => _maxResponseBytes = value is >= 1024 and <= 1 << 30 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "MaxResponseBytes must be between 1024 and 1073741824.");
-    }
+    private TimeSpan _callTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>Gets or sets the protocol spoken to the service.</summary>
     /// <value>The default value is <see cref="McpProtocol.Rest"/>.</value>
     public McpProtocol Protocol { get; set; } = McpProtocol.Rest;
 
-    /// <summary>
-    /// Gets or sets whether MCP Streamable HTTP speaks revision 2026-07-28 (no <c>initialize</c> handshake and no
-    /// session; every request carries <c>Mcp-Method</c>/<c>Mcp-Name</c> headers and its metadata in <c>_meta</c>)
-    /// instead of negotiating a handshake revision (2025-11-25 offered; 2025-06-18 and 2025-03-26 accepted).
-    /// </summary>
-    /// <value>The default value is <see langword="false"/>: use the handshake. Only servers that speak 2026-07-28 accept it.</value>
-    public bool UseStatelessMcpRevision { get; set; }
+    /// <summary>Gets or sets the default deadline of a call: queue wait, every attempt and every backoff.</summary>
+    /// <value>The default value is 30 seconds. Must be positive.</value>
+    public TimeSpan CallTimeout
+    {
+        get => _callTimeout;
+        set => _callTimeout = OptionRules.Positive(value, nameof(CallTimeout));
+    }
 
-    /// <summary>
-    /// Gets or sets the handler of server→client requests other than <c>ping</c> (which is always answered). When set,
-    /// the client declares the <c>sampling</c>, <c>elicitation</c> and <c>roots</c> capabilities; when null it declares
-    /// none and answers such requests with error -32601.
-    /// </summary>
-    /// <value>The default value is <see langword="null"/>.</value>
-    public McpServerRequestHandler? ServerRequestHandler { get; set; }
+    /// <summary>Gets or sets the call queue settings: workers, capacity, full-queue behaviour.</summary>
+    /// <value>The default value has 8 workers and room for 1024 calls, and waits when full.</value>
+    public QueueOptions Queue { get; set; } = new();
 
-    /// <summary>Gets or sets the retry settings of tool calls.</summary>
-    /// <value>The default value is <see cref="RetryOptions.Default"/>: 3 retries, 100 ms base, exponential with jitter.</value>
+    /// <summary>Gets or sets the HTTP connection pool settings: timeouts, pre-opened connections, body limit, credentials.</summary>
+    /// <value>The default value connects within 10 seconds, renews connections every 5 minutes and accepts bodies up to 16 MiB.</value>
+    public HttpOptions Http { get; set; } = new();
+
+    /// <summary>Gets or sets the resource stream settings: slots, open timeout, stall limits, reconnects.</summary>
+    /// <value>The default value allows 4 streams, 60 seconds to open, 30 seconds per line and 5 reconnects in a row.</value>
+    public StreamOptions Streams { get; set; } = new();
+
+    /// <summary>Gets or sets the settings that apply only to MCP Streamable HTTP.</summary>
+    /// <value>The default value negotiates a handshake revision and handles no server requests.</value>
+    public McpOptions Mcp { get; set; } = new();
+
+    /// <summary>Gets or sets the retry settings of calls.</summary>
+    /// <value>The default value is 3 retries, 100 ms base, exponential with jitter.</value>
     public RetryOptions Retry { get; set; } = new();
 
     /// <summary>Gets or sets the retry budget: retries stay under a fraction of traffic so an outage does not multiply load.</summary>
@@ -163,12 +92,8 @@ public sealed class McpServiceOptions
     public RetryBudgetOptions RetryBudget { get; set; } = new();
 
     /// <summary>Gets or sets the circuit breaker settings.</summary>
-    /// <value>The default value opens after 5 consecutive failures for 30 seconds (the seed's).</value>
+    /// <value>The default value opens after 5 consecutive failures for 30 seconds.</value>
     public CircuitBreakerOptions CircuitBreaker { get; set; } = new();
-
-    /// <summary>Gets or sets the provider of bearer tokens sent as <c>Authorization: Bearer</c>, or null for none.</summary>
-    /// <value>The default value is <see langword="null"/>.</value>
-    public BearerTokenProvider? BearerTokenProvider { get; set; }
 
     /// <summary>Gets or sets TLS settings (custom CA, validation callback, client certificates).</summary>
     /// <value>The default value validates server certificates against the system trust store.</value>
@@ -177,22 +102,43 @@ public sealed class McpServiceOptions
     /// <summary>Checks the combination of settings; throws <see cref="ArgumentException"/> on a bad one.</summary>
     public void Validate()
     {
-        if (MinConnections > WorkerCount + MaxStreams)
-        {
-            throw new ArgumentException("MinConnections must not exceed WorkerCount + MaxStreams.", nameof(MinConnections));
-        }
-
+        ArgumentNullException.ThrowIfNull(Queue, nameof(Queue));
+        ArgumentNullException.ThrowIfNull(Http, nameof(Http));
+        ArgumentNullException.ThrowIfNull(Streams, nameof(Streams));
+        ArgumentNullException.ThrowIfNull(Mcp, nameof(Mcp));
         ArgumentNullException.ThrowIfNull(Retry, nameof(Retry));
         ArgumentNullException.ThrowIfNull(CircuitBreaker, nameof(CircuitBreaker));
         ArgumentNullException.ThrowIfNull(Tls, nameof(Tls));
         ArgumentNullException.ThrowIfNull(RetryBudget, nameof(RetryBudget));
+        if (Http.MinConnections > Queue.WorkerCount + Streams.MaxConcurrent)
+        {
+            throw new ArgumentException("Http.MinConnections must not exceed Queue.WorkerCount + Streams.MaxConcurrent.", nameof(Http));
+        }
+
         RetryBudget.Validate();
         Retry.Validate();
         CircuitBreaker.Validate();
     }
 
-    private static TimeSpan Positive(TimeSpan value, string name) =>
-        value > TimeSpan.Zero && value != Timeout.InfiniteTimeSpan
-            ? value
-            : throw new ArgumentOutOfRangeException(name, value, "The value must be a positive, finite time span.");
+    /// <summary>
+    /// A validated deep copy, taken when a service starts: the running service never sees later changes, and no
+    /// option is read again per call from an instance the user may still be editing.
+    /// </summary>
+    internal McpServiceOptions Snapshot()
+    {
+        Validate();
+        return new McpServiceOptions
+        {
+            Protocol = Protocol,
+            _callTimeout = _callTimeout,
+            Queue = Queue.Clone(),
+            Http = Http.Clone(),
+            Streams = Streams.Clone(),
+            Mcp = Mcp.Clone(),
+            Retry = Retry.Clone(),
+            RetryBudget = RetryBudget.Clone(),
+            CircuitBreaker = CircuitBreaker.Clone(),
+            Tls = Tls.Clone(),
+        };
+    }
 }

@@ -55,13 +55,13 @@ public sealed partial class NetworkMcpClient : IAsyncDisposable
 
     /// <summary>
     /// Resolves <paramref name="service"/>, creates its queue, workers and connection pool, and pre-opens
-    /// <see cref="McpServiceOptions.MinConnections"/> connections. Calling it is optional: the first call connects.
+    /// <see cref="HttpOptions.MinConnections"/> connections. Calling it is optional: the first call connects.
     /// </summary>
     /// <exception cref="ServiceNotFoundException">Discovery does not know the service.</exception>
     public async ValueTask ConnectAsync(string service, CancellationToken cancellationToken = default)
     {
         var dispatcher = await GetServiceAsync(service, cancellationToken).ConfigureAwait(false);
-        var minimum = dispatcher.Options.MinConnections;
+        var minimum = dispatcher.Options.Http.MinConnections;
         if (minimum > 0)
         {
             await dispatcher.Endpoint.Transport.WarmUpAsync(minimum, cancellationToken).ConfigureAwait(false);
@@ -236,7 +236,7 @@ public sealed partial class NetworkMcpClient : IAsyncDisposable
     {
         var endpoint = await _options.Discovery.ResolveAsync(service).ConfigureAwait(false)
             ?? throw new ServiceNotFoundException(service, string.Empty);
-        var options = _options.For(service);
+        var options = _options.For(service).Snapshot(); // a running service never sees later changes
         var dispatcher = new ServiceDispatcher(service, options, CreateEndpoint(service, endpoint, options), _options.TimeProvider, _options.RandomSource, _logger);
         _services[service] = dispatcher;
         if (Volatile.Read(ref _disposed) != 0)

@@ -34,7 +34,7 @@ internal sealed partial class ServiceDispatcher
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _shutdown.Token);
         var token = linked.Token;
-        using (var slotTimeout = new CancellationTokenSource(Options.StreamOpenTimeout, _timeProvider))
+        using (var slotTimeout = new CancellationTokenSource(Options.Streams.OpenTimeout, _timeProvider))
         using (var slotWait = CancellationTokenSource.CreateLinkedTokenSource(token, slotTimeout.Token))
         {
             try
@@ -45,7 +45,7 @@ internal sealed partial class ServiceDispatcher
             {
                 throw _shutdown.IsCancellationRequested
                     ? new ClientDisposedException(ServiceName, path)
-                    : new ResourceStreamException(ServiceName, path, $"No stream slot of service '{ServiceName}' became free within {Options.StreamOpenTimeout.TotalMilliseconds:F0} ms.", FailureKind.Timeout);
+                    : new ResourceStreamException(ServiceName, path, $"No stream slot of service '{ServiceName}' became free within {Options.Streams.OpenTimeout.TotalMilliseconds:F0} ms.", FailureKind.Timeout);
             }
         }
 

@@ -50,8 +50,8 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable
         _logger = logger;
         _serviceTag = McpTelemetry.ServiceTag(serviceName);
         _retryBudget = new RetryBudget(options.RetryBudget, timeProvider);
-        _streamSlots = new SemaphoreSlim(options.MaxStreams, options.MaxStreams);
-        _channel = Channel.CreateBounded<QueuedCall>(new BoundedChannelOptions(options.QueueCapacity)
+        _streamSlots = new SemaphoreSlim(options.Streams.MaxConcurrent, options.Streams.MaxConcurrent);
+        _channel = Channel.CreateBounded<QueuedCall>(new BoundedChannelOptions(options.Queue.Capacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
             SingleReader = false,
@@ -59,8 +59,8 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable
             // Continuations of WaitToReadAsync run on the pool, not on the writer's stack.
             AllowSynchronousContinuations = false,
         });
-        _pool = new DefaultObjectPool<PendingCall>(new PendingCallPolicy(this), options.QueueCapacity + options.WorkerCount);
-        _workers = new Task[options.WorkerCount];
+        _pool = new DefaultObjectPool<PendingCall>(new PendingCallPolicy(this), options.Queue.Capacity + options.Queue.WorkerCount);
+        _workers = new Task[options.Queue.WorkerCount];
         for (var i = 0; i < _workers.Length; i++)
         {
             _workers[i] = Task.Run(RunWorkerAsync);
@@ -101,7 +101,7 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable
             tool,
             statistics,
             argumentsUtf8,
-            callOptions?.Timeout ?? Options.ToolCallTimeout,
+            callOptions?.Timeout ?? Options.CallTimeout,
             callOptions?.MaxRetries ?? Options.Retry.MaxRetries,
             callOptions?.Idempotent ?? true,
             _timeProvider,
@@ -122,11 +122,11 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable
             return task;
         }
 
-        if (Options.QueueFullMode == QueueFullMode.FailFast)
+        if (Options.Queue.FullMode == QueueFullMode.FailFast)
         {
             Interlocked.Increment(ref _queueRejections);
             McpTelemetry.QueueRejections.Add(1, _serviceTag);
-            var rejection = new QueueFullException(ServiceName, tool, Options.QueueCapacity);
+            var rejection = new QueueFullException(ServiceName, tool, Options.Queue.Capacity);
             call.TrySetException(rejection, PendingCall.Queued);
 
             return task;

@@ -179,4 +179,7 @@ public sealed class CircuitBreakerOptions
         MinimumThroughput = _minimumThroughput;
         SamplingDuration = _samplingDuration;
     }
+
+    /// <summary>A copy for a service's snapshot of its settings.</summary>
+    internal CircuitBreakerOptions Clone() => (CircuitBreakerOptions)MemberwiseClone();
 }

@@ -85,4 +85,7 @@ public sealed class RetryBudgetOptions
         MinRetriesPerSecond = _minRetriesPerSecond;
         RetryRatio = _retryRatio;
     }
+
+    /// <summary>A copy for a service's snapshot of its settings.</summary>
+    internal RetryBudgetOptions Clone() => (RetryBudgetOptions)MemberwiseClone();
 }

@@ -124,4 +124,7 @@ public sealed class RetryOptions
             throw OptionGuard.OutOfRange(nameof(MaxDelay), _maxDelay, "MaxDelay must not be less than BaseDelay.");
         }
     }
+
+    /// <summary>A copy for a service's snapshot of its settings.</summary>
+    internal RetryOptions Clone() => (RetryOptions)MemberwiseClone();
 }

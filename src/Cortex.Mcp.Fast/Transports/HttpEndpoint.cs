@@ -32,7 +32,7 @@ internal sealed class HttpEndpoint : IDisposable
 
         // Normalise to a trailing slash so relative tool and resource URIs stay under the base path.
         BaseAddress = endpoint.AbsoluteUri.EndsWith('/') ? endpoint : new Uri(endpoint.AbsoluteUri + "/");
-        ConnectTimeout = options.ConnectTimeout;
+        ConnectTimeout = options.Http.ConnectTimeout;
 
         _handler = new SocketsHttpHandler
         {
@@ -40,8 +40,8 @@ internal sealed class HttpEndpoint : IDisposable
             UseCookies = false,
             UseProxy = false,
             AutomaticDecompression = DecompressionMethods.None,
-            ConnectTimeout = options.ConnectTimeout,
-            PooledConnectionLifetime = options.PooledConnectionLifetime,
+            ConnectTimeout = options.Http.ConnectTimeout,
+            PooledConnectionLifetime = options.Http.PooledConnectionLifetime,
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
             MaxConnectionsPerServer = Math.Max(1, maxConnections),
             EnableMultipleHttp2Connections = true,

@@ -27,4 +27,7 @@ public sealed class TlsOptions
     /// <summary>Gets or sets the revocation check mode.</summary>
     /// <value>The default value is <see cref="X509RevocationMode.NoCheck"/> (the .NET default).</value>
     public X509RevocationMode RevocationMode { get; set; } = X509RevocationMode.NoCheck;
+
+    /// <summary>A copy for a service's snapshot of its settings.</summary>
+    internal TlsOptions Clone() => (TlsOptions)MemberwiseClone();
 }

@@ -92,7 +92,7 @@ public sealed class FaultTests
         {
             o.TimeProvider = time;
             o.DefaultServiceOptions.Retry = new RetryOptions { MaxRetries = 0 };
-            o.DefaultServiceOptions.WorkerCount = 16;
+            o.DefaultServiceOptions.Queue.WorkerCount = 16;
         });
         var failing = ClientHarness.Json("""{"status":503}""");
         for (var i = 0; i < 5; i++)
@@ -135,9 +135,9 @@ public sealed class FaultTests
     {
         await using var h = await ClientHarness.StartAsync(o =>
         {
-            o.DefaultServiceOptions.WorkerCount = 1;
-            o.DefaultServiceOptions.QueueCapacity = 1;
-            o.DefaultServiceOptions.QueueFullMode = QueueFullMode.FailFast;
+            o.DefaultServiceOptions.Queue.WorkerCount = 1;
+            o.DefaultServiceOptions.Queue.Capacity = 1;
+            o.DefaultServiceOptions.Queue.FullMode = QueueFullMode.FailFast;
         });
         h.Service.Faults.Gate.Close();
         var running = h.Call("echo").AsTask();
@@ -157,8 +157,8 @@ public sealed class FaultTests
     {
         var h = await ClientHarness.StartAsync(o =>
         {
-            o.DefaultServiceOptions.WorkerCount = 16;
-            o.DefaultServiceOptions.QueueCapacity = 2000;
+            o.DefaultServiceOptions.Queue.WorkerCount = 16;
+            o.DefaultServiceOptions.Queue.Capacity = 2000;
         });
         await using var service = h.Service;
         h.Service.Faults.Gate.Close();

@@ -67,7 +67,7 @@ public sealed class HostileServerTests
     public async Task Hang_EndsAtTheCallDeadline()
     {
         await using var server = RawTcpTestServer.Start(RawFault.Hang);
-        await using var client = await ClientFor(server, retries: 0, o => o.ToolCallTimeout = TimeSpan.FromMilliseconds(300));
+        await using var client = await ClientFor(server, retries: 0, o => o.CallTimeout = TimeSpan.FromMilliseconds(300));
 
         var error = await Failure(client.CallToolAsync("raw", "echo").AsTask());
 

@@ -14,7 +14,7 @@ public sealed class SecurityTests
     {
         var issued = 0;
         var provider = BearerTokenProvider.FromDelegate(_ => new ValueTask<string>("token-" + Interlocked.Increment(ref issued)));
-        await using var h = await ClientHarness.StartAsync(o => o.DefaultServiceOptions.BearerTokenProvider = provider, new TestMcpServiceOptions { RequiredBearerToken = "token-1" });
+        await using var h = await ClientHarness.StartAsync(o => o.DefaultServiceOptions.Http.BearerTokenProvider = provider, new TestMcpServiceOptions { RequiredBearerToken = "token-1" });
         (await h.Within(h.Call("echo").AsTask())).Dispose();
 
         h.Service.Faults.ValidBearerToken = "token-2"; // the server rotates: token-1 is now refused
@@ -35,8 +35,8 @@ public sealed class SecurityTests
         });
         await using var h = await ClientHarness.StartAsync(o =>
         {
-            o.DefaultServiceOptions.BearerTokenProvider = provider;
-            o.DefaultServiceOptions.WorkerCount = 8;
+            o.DefaultServiceOptions.Http.BearerTokenProvider = provider;
+            o.DefaultServiceOptions.Queue.WorkerCount = 8;
         }, new TestMcpServiceOptions { RequiredBearerToken = "token-1" });
         (await h.Within(h.Call("echo").AsTask())).Dispose();
         h.Service.Faults.ValidBearerToken = "token-2";
@@ -57,7 +57,7 @@ public sealed class SecurityTests
         var provider = BearerTokenProvider.FromStatic("s3cret-token-value");
         await using var h = await ClientHarness.StartAsync(o =>
         {
-            o.DefaultServiceOptions.BearerTokenProvider = provider;
+            o.DefaultServiceOptions.Http.BearerTokenProvider = provider;
             o.LoggerFactory = new CapturingLoggerFactory(logs);
         }, new TestMcpServiceOptions { RequiredBearerToken = "another-token" });
 

@@ -92,7 +92,7 @@ public sealed class SeedUsageTests
     [Fact]
     public async Task TimeoutConfiguration_SlowTool_FailsWithDeadlineTimeout()
     {
-        await using var h = await ClientHarness.StartAsync(o => o.DefaultServiceOptions.ToolCallTimeout = TimeSpan.FromMilliseconds(200));
+        await using var h = await ClientHarness.StartAsync(o => o.DefaultServiceOptions.CallTimeout = TimeSpan.FromMilliseconds(200));
         h.Service.Faults.Gate.Close();
 
         var ex = await h.FailureOf(h.Call("echo").AsTask());
@@ -171,7 +171,7 @@ public sealed class SeedUsageTests
     [Fact]
     public async Task Lifecycle_ConnectPreOpensAndDisposeClosesConnections()
     {
-        await using var h = await ClientHarness.StartAsync(o => o.DefaultServiceOptions.MinConnections = 3);
+        await using var h = await ClientHarness.StartAsync(o => o.DefaultServiceOptions.Http.MinConnections = 3);
 
         await h.Client.ConnectAsync("svc", h.Timeout);
         await h.Service.Counters.WaitForOpenConnectionsAsync(3, h.Timeout);

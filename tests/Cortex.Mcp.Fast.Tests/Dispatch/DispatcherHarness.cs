@@ -16,7 +16,7 @@ internal sealed class DispatcherHarness : IAsyncDisposable
     public DispatcherHarness(Action<McpServiceOptions>? configure = null, TimeProvider? realTime = null)
     {
         TimeProvider clock = realTime ?? Time;
-        Options = new McpServiceOptions { WorkerCount = 2, QueueCapacity = 64 };
+        Options = new McpServiceOptions { Queue = { WorkerCount = 2, Capacity = 64 } };
         configure?.Invoke(Options);
         Breaker = new CircuitBreaker(Options.CircuitBreaker, clock);
         Dispatcher = new ServiceDispatcher("svc", Options, new ServiceEndpoint(Transport, Breaker), clock, () => 0.5, NullLogger.Instance)

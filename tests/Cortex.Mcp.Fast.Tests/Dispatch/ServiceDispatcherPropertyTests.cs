@@ -39,8 +39,8 @@ public sealed class ServiceDispatcherPropertyTests
         {
             await using var h = new DispatcherHarness(o =>
             {
-                o.WorkerCount = 16;
-                o.QueueCapacity = Math.Max(1, outcomes.Length);
+                o.Queue.WorkerCount = 16;
+                o.Queue.Capacity = Math.Max(1, outcomes.Length);
                 o.Retry.MaxRetries = 0;
                 o.CircuitBreaker.Enabled = false;
             }, realTime: TimeProvider.System); // no backoffs to drive; fake time's timer bookkeeping would dominate

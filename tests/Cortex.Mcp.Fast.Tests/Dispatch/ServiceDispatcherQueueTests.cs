@@ -6,8 +6,8 @@ public sealed class ServiceDispatcherQueueTests
 {
     private static DispatcherHarness OneWorker(Action<McpServiceOptions>? more = null) => new(o =>
     {
-        o.WorkerCount = 1;
-        o.QueueCapacity = 1;
+        o.Queue.WorkerCount = 1;
+        o.Queue.Capacity = 1;
         more?.Invoke(o);
     });
 
@@ -53,7 +53,7 @@ public sealed class ServiceDispatcherQueueTests
     [Fact]
     public async Task QueueFull_FailFast_RejectsAtOnceWithTypedError()
     {
-        await using var h = OneWorker(o => o.QueueFullMode = QueueFullMode.FailFast);
+        await using var h = OneWorker(o => o.Queue.FullMode = QueueFullMode.FailFast);
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         h.Transport.Script("t", ScriptedTransport.Gated(gate.Task));
         var running = h.Call("t").AsTask();
@@ -95,7 +95,7 @@ public sealed class ServiceDispatcherQueueTests
     [Fact]
     public async Task Deadline_IncludesQueueWait()
     {
-        await using var h = OneWorker(o => o.QueueCapacity = 4);
+        await using var h = OneWorker(o => o.Queue.Capacity = 4);
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         h.Transport.Script("block", ScriptedTransport.Gated(gate.Task));
         var running = h.Call("block").AsTask();
@@ -130,7 +130,7 @@ public sealed class ServiceDispatcherQueueTests
     [Fact]
     public async Task Dispose_WithQueuedAndInFlightCalls_EndsEveryCallWithTypedError()
     {
-        var h = OneWorker(o => o.QueueCapacity = 100);
+        var h = OneWorker(o => o.Queue.Capacity = 100);
         h.Transport.Script("t", ScriptedTransport.Gated(new TaskCompletionSource().Task));
         var calls = Enumerable.Range(0, 100).Select(_ => h.Call("t").AsTask()).ToList();
         await h.Transport.WaitForAttemptAsync(h.Timeout);

@@ -169,7 +169,7 @@ public sealed class ServiceDispatcherTests
     [Fact]
     public async Task Breaker_HalfOpenWithManyCallers_AdmitsExactlyOneProbe()
     {
-        await using var h = new DispatcherHarness(o => o.WorkerCount = 8);
+        await using var h = new DispatcherHarness(o => o.Queue.WorkerCount = 8);
         h.Transport.Script("t", (_, _) => throw ScriptedTransport.Status("t", 500));
         var once = new ToolCallOptions { MaxRetries = 0 };
         for (var i = 0; i < 5; i++)

@@ -28,8 +28,8 @@ internal sealed class RestTransport : IMcpTransport
     {
         _options = options;
         _timeProvider = timeProvider;
-        _http = new HttpEndpoint(endpoint, options, options.WorkerCount + options.MaxStreams);
-        _auth = options.BearerTokenProvider is { } provider ? new AuthHeaderCache(provider) : null;
+        _http = new HttpEndpoint(endpoint, options, options.Queue.WorkerCount + options.Streams.MaxConcurrent);
+        _auth = options.Http.BearerTokenProvider is { } provider ? new AuthHeaderCache(provider) : null;
     }
 
     public Uri Endpoint => _http.BaseAddress;
@@ -213,7 +213,7 @@ internal sealed class RestTransport : IMcpTransport
 
     private async Task<HttpResponseMessage> OpenStreamAsync(string service, string path, Uri uri, CancellationToken cancellationToken)
     {
-        using var openTimeout = new CancellationTokenSource(_options.StreamOpenTimeout, _timeProvider);
+        using var openTimeout = new CancellationTokenSource(_options.Streams.OpenTimeout, _timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, openTimeout.Token);
         HttpResponseMessage? response = null;
         try
@@ -248,7 +248,7 @@ internal sealed class RestTransport : IMcpTransport
         catch (OperationCanceledException ex) when (openTimeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             response?.Dispose();
-            throw new ResourceStreamException(service, path, $"Opening resource '{path}' of service '{service}' exceeded its stream-open timeout of {_options.StreamOpenTimeout.TotalMilliseconds:F0} ms.", FailureKind.Timeout, ex);
+            throw new ResourceStreamException(service, path, $"Opening resource '{path}' of service '{service}' exceeded its stream-open timeout of {_options.Streams.OpenTimeout.TotalMilliseconds:F0} ms.", FailureKind.Timeout, ex);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -276,7 +276,7 @@ internal sealed class RestTransport : IMcpTransport
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<ToolResult> ReadResultAsync(HttpResponseMessage response, string service, string tool, CancellationToken cancellationToken)
     {
-        var (buffer, length) = await HttpBodies.ReadPooledAsync(response.Content, _options.MaxResponseBytes, service, tool, cancellationToken).ConfigureAwait(false);
+        var (buffer, length) = await HttpBodies.ReadPooledAsync(response.Content, _options.Http.MaxResponseBytes, service, tool, cancellationToken).ConfigureAwait(false);
         if (!HttpBodies.IsWellFormedJson(buffer.AsSpan(0, length), out var error))
         {
             System.Buffers.ArrayPool<byte>.Shared.Return(buffer);

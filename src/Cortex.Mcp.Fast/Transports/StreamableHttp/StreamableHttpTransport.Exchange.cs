@@ -232,7 +232,7 @@ internal sealed partial class StreamableHttpTransport
 
         if (media is not null && (media.Equals("application/json", StringComparison.OrdinalIgnoreCase) || media.EndsWith("+json", StringComparison.OrdinalIgnoreCase)))
         {
-            var (buffer, length) = await HttpBodies.ReadPooledAsync(response.Content, _options.MaxResponseBytes, exchange.Service, exchange.Tool, cancellationToken).ConfigureAwait(false);
+            var (buffer, length) = await HttpBodies.ReadPooledAsync(response.Content, _options.Http.MaxResponseBytes, exchange.Service, exchange.Tool, cancellationToken).ConfigureAwait(false);
             List<ServerRequest>? requests = null;
             try
             {

@@ -2,7 +2,7 @@ namespace Cortex.Mcp.Fast.Transports.StreamableHttp;
 
 /// <summary>
 /// Answers to server→client requests that arrive on any stream: <c>ping</c> always; anything else through
-/// <see cref="McpServiceOptions.ServerRequestHandler"/>, or error -32601 when there is none or it declines.
+/// <see cref="McpOptions.ServerRequestHandler"/>, or error -32601 when there is none or it declines.
 /// </summary>
 internal sealed partial class StreamableHttpTransport
 {
@@ -23,7 +23,7 @@ internal sealed partial class StreamableHttpTransport
     {
         byte[]? result = null;
         string? failure = null;
-        if (request.Method != McpMethod.Ping && _options.ServerRequestHandler is { } handler)
+        if (request.Method != McpMethod.Ping && _options.Mcp.ServerRequestHandler is { } handler)
         {
             try
             {

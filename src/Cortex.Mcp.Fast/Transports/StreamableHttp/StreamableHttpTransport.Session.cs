@@ -87,7 +87,7 @@ internal sealed partial class StreamableHttpTransport
         try
         {
             // Shared by every waiting caller, so it runs under its own deadline, not one caller's token.
-            using var timeout = new CancellationTokenSource(_options.ToolCallTimeout, _timeProvider);
+            using var timeout = new CancellationTokenSource(_options.CallTimeout, _timeProvider);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _disposed.Token);
             var session = await InitializeAsync(service, generation, linked.Token).ConfigureAwait(false);
             completion.TrySetResult(session);
@@ -96,7 +96,7 @@ internal sealed partial class StreamableHttpTransport
         {
             completion.TrySetException(_disposed.IsCancellationRequested
                 ? new ClientDisposedException(service, "initialize")
-                : new CallTimeoutException(service, "initialize", TimeoutLimit.CallDeadline, _options.ToolCallTimeout, ex));
+                : new CallTimeoutException(service, "initialize", TimeoutLimit.CallDeadline, _options.CallTimeout, ex));
         }
         catch (ServiceCallException ex)
         {
@@ -111,7 +111,7 @@ internal sealed partial class StreamableHttpTransport
     private async Task<McpSession> InitializeAsync(string service, int generation, CancellationToken cancellationToken)
     {
         var ids = new JsonRpcIdGenerator();
-        if (_options.UseStatelessMcpRevision)
+        if (_options.Mcp.UseStatelessRevision)
         {
             // Spec (2026-07-28): no initialize handshake and no session; every request carries its own metadata.
             return new McpSession(null, McpProtocolVersions.V2026_07_28, _identity, ids, generation);

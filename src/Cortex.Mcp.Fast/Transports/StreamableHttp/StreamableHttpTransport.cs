@@ -33,13 +33,13 @@ internal sealed partial class StreamableHttpTransport : IMcpTransport
         _options = options;
         _timeProvider = timeProvider;
         // Extra connections for cancellation notices, answers to server requests and resumption GETs.
-        _http = new HttpEndpoint(endpoint, options, options.WorkerCount + options.MaxStreams + 4);
+        _http = new HttpEndpoint(endpoint, options, options.Queue.WorkerCount + options.Streams.MaxConcurrent + 4);
         _postUri = endpoint; // exactly as configured: the MCP endpoint is one URL, no trailing slash added
-        _auth = options.BearerTokenProvider is { } provider ? new AuthHeaderCache(provider) : null;
+        _auth = options.Http.BearerTokenProvider is { } provider ? new AuthHeaderCache(provider) : null;
         _identity = new McpClientIdentity(
             "Cortex.Mcp.Fast",
             typeof(StreamableHttpTransport).Assembly.GetName().Version?.ToString(3) ?? "1.0.0",
-            options.ServerRequestHandler is null ? McpClientCapabilities.None
+            options.Mcp.ServerRequestHandler is null ? McpClientCapabilities.None
                 : McpClientCapabilities.Sampling | McpClientCapabilities.Elicitation | McpClientCapabilities.Roots);
     }
 

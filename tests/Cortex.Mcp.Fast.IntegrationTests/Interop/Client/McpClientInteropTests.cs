@@ -83,7 +83,7 @@ public sealed class SdkStatelessModernMcpClientTests(SdkStatelessServerFixture s
 
     protected override string BlobResourceUri => SdkInteropResources.BlobUri;
 
-    protected override void Configure(McpServiceOptions options) => options.UseStatelessMcpRevision = true;
+    protected override void Configure(McpServiceOptions options) => options.Mcp.UseStatelessRevision = true;
 }
 
 /// <summary>Against the TypeScript reference server-everything (stateful, SSE with priming events, 400 on a lost session).</summary>
