@@ -64,20 +64,32 @@ public class DispatcherBenchmarks
     {
         private readonly ToolResult _result = ToolResult.FromUtf8("{}"u8);
 
-        public Uri Endpoint { get; } = new("http://127.0.0.1:1/");
+        public Uri Address { get; } = new("http://127.0.0.1:1/");
 
         public int OpenConnections => 0;
 
         public ValueTask WarmUpAsync(int connections, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
-        public ValueTask<ToolResult> CallToolAsync(string service, string tool, ReadOnlyMemory<byte> argumentsUtf8, IProgress<McpProgress>? progress, CancellationToken cancellationToken) =>
+        public ValueTask<ToolResult> CallToolAsync(string tool, ReadOnlyMemory<byte> argumentsUtf8, IProgress<McpProgress>? progress, CancellationToken cancellationToken) =>
             new(_result);
 
         public string? ValidateResourcePath(string path) => null;
 
-        public async IAsyncEnumerable<T> StreamResourceAsync<T>(string service, string path, Utf8ItemReader<T> readItem, Action<Exception> onInvalidItem, [EnumeratorCancellation] CancellationToken cancellationToken)
+        public async IAsyncEnumerable<T> ReadResourceAsync<T>(string path, Utf8ItemReader<T> readItem, Action<Exception> onInvalidItem, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
             await Task.CompletedTask.ConfigureAwait(false);
+            yield break;
+        }
+
+        public ValueTask<ToolResult> ResumeToolCallAsync(ToolCallResumption resumption, CancellationToken cancellationToken) =>
+            throw new NotSupportedException();
+
+        public ValueTask<IReadOnlyList<McpToolInfo>> ListToolsAsync(CancellationToken cancellationToken) =>
+            new(Array.Empty<McpToolInfo>());
+
+        public async IAsyncEnumerable<McpResourceUpdate> SubscribeResourceAsync(string uri, [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            await Task.Yield();
             yield break;
         }
 

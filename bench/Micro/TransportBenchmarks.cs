@@ -32,8 +32,8 @@ public class TransportBenchmarks
         _raw = new HttpClient(new SocketsHttpHandler { UseCookies = false, UseProxy = false, AllowAutoRedirect = false });
         _rawUri = new Uri(_service.BaseAddress, "tool/echo");
         var options = new McpServiceOptions();
-        _rest = new RestTransport(_service.BaseAddress, options, TimeProvider.System);
-        _mcp = new StreamableHttpTransport(_service.McpAddress, new McpServiceOptions { Protocol = McpProtocol.StreamableHttp }, TimeProvider.System);
+        _rest = new RestTransport("bench", _service.BaseAddress, options, TimeProvider.System);
+        _mcp = new StreamableHttpTransport("bench", _service.McpAddress, new McpServiceOptions { Protocol = McpProtocol.StreamableHttp }, TimeProvider.System);
     }
 
     [GlobalCleanup]
@@ -66,7 +66,7 @@ public class TransportBenchmarks
         var bytes = 0;
         for (var i = 0; i < Calls; i++)
         {
-            using var result = await _rest.CallToolAsync("bench", "echo", s_arguments, null, CancellationToken.None).ConfigureAwait(false);
+            using var result = await _rest.CallToolAsync("echo", s_arguments, null, CancellationToken.None).ConfigureAwait(false);
             bytes += result.Utf8Json.Length;
         }
 
@@ -79,7 +79,7 @@ public class TransportBenchmarks
         var bytes = 0;
         for (var i = 0; i < Calls; i++)
         {
-            using var result = await _mcp.CallToolAsync("bench", "echo", s_arguments, null, CancellationToken.None).ConfigureAwait(false);
+            using var result = await _mcp.CallToolAsync("echo", s_arguments, null, CancellationToken.None).ConfigureAwait(false);
             bytes += result.Utf8Json.Length;
         }
 

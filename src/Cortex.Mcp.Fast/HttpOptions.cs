@@ -37,7 +37,7 @@ public sealed class HttpOptions
         set => _minConnections = value is >= 0 and <= 2048 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "MinConnections must be between 0 and 2048.");
     }
 
-    /// <summary>Gets or sets the largest response body accepted; larger bodies fail with <see cref="McpProtocolException"/>.</summary>
+    /// <summary>Gets or sets the largest response body accepted; larger bodies fail with <see cref="ServiceProtocolException"/>.</summary>
     /// <value>The default value is 16 MiB. Must be between 1 KiB and 1 GiB.</value>
     public int MaxResponseBytes
     {

@@ -2,7 +2,6 @@ using System.Runtime.CompilerServices;
 using Cortex.Mcp.Fast.Discovery;
 using Cortex.Mcp.Fast.Resilience;
 using Cortex.Mcp.Fast.Transports;
-using Cortex.Mcp.Fast.Transports.StreamableHttp;
 
 namespace Cortex.Mcp.Fast;
 
@@ -59,23 +58,18 @@ public sealed partial class NetworkMcpClient
         }
 
         var dispatcher = await GetServiceAsync(service, cancellationToken).ConfigureAwait(false);
-        if (dispatcher.Endpoint.Transport is not StreamableHttpTransport first)
-        {
-            throw SubscriptionsNeedMcp(service, uri);
-        }
-
-        if (first.ValidateResourcePath(uri) is { } refused)
+        if (dispatcher.Endpoint.Transport.ValidateResourcePath(uri) is { } refused)
         {
             throw new InvalidToolNameException(service, uri, refused);
         }
 
-        var updates = dispatcher.OpenStreamAsync(uri, (transport, token) => Subscribe(transport, service, uri, token), cancellationToken);
+        var updates = dispatcher.OpenStreamAsync(uri, (transport, token) => Subscribe(transport, uri, token), cancellationToken);
         await foreach (var update in updates.ConfigureAwait(false))
         {
             yield return update;
         }
     }
 
-    private static IAsyncEnumerable<McpResourceUpdate> Subscribe(IMcpTransport transport, string service, string uri, CancellationToken cancellationToken) =>
-        transport is StreamableHttpTransport mcp ? mcp.SubscribeResourceAsync(service, uri, cancellationToken) : throw SubscriptionsNeedMcp(service, uri);
+    private static IAsyncEnumerable<McpResourceUpdate> Subscribe(IMcpTransport transport, string uri, CancellationToken cancellationToken) =>
+        transport.SubscribeResourceAsync(uri, cancellationToken);
 }

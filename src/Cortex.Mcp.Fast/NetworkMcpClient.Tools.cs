@@ -1,6 +1,5 @@
-using Cortex.Mcp.Fast.Resilience;
+using Cortex.Mcp.Fast.Errors;
 using Cortex.Mcp.Fast.Transports;
-using Cortex.Mcp.Fast.Transports.StreamableHttp;
 
 namespace Cortex.Mcp.Fast;
 
@@ -36,12 +35,11 @@ public sealed partial class NetworkMcpClient
 
         try
         {
-            if (endpoint.Transport is not StreamableHttpTransport mcp)
-            {
-                throw new ServiceCallException(service, "tools/list", $"Service '{service}' does not speak MCP Streamable HTTP; tools/list is not available.", FailureKind.Other) { RequestNotSent = true };
-            }
-
-            return await mcp.ListToolsAsync(service, cancellationToken).ConfigureAwait(false);
+            return await endpoint.Transport.ListToolsAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            throw ErrorFactory.FromException(service, "tools/list", ex, 1, OperationKind.Request);
         }
         finally
         {

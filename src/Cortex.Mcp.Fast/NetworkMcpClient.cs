@@ -141,7 +141,7 @@ public sealed partial class NetworkMcpClient : IAsyncDisposable
         }
         catch (JsonException ex)
         {
-            throw new McpProtocolException(service, tool, $"The result of '{service}/{tool}' does not match {typeof(TResult).Name}.", ex);
+            throw new ServiceProtocolException(service, tool, $"The result of '{service}/{tool}' does not match {typeof(TResult).Name}.", ex);
         }
     }
 
@@ -250,7 +250,7 @@ public sealed partial class NetworkMcpClient : IAsyncDisposable
 
     private ServiceEndpoint CreateEndpoint(string service, Uri address, McpServiceOptions options)
     {
-        var transport = TransportFactory.Create(address, options, _options.TimeProvider);
+        var transport = TransportFactory.Create(service, address, options, _options.TimeProvider);
         var breaker = new CircuitBreaker(options.CircuitBreaker, _options.TimeProvider);
         return new ServiceEndpoint(transport, breaker);
     }

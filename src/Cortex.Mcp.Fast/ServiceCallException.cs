@@ -1,5 +1,3 @@
-using Cortex.Mcp.Fast.Resilience;
-
 namespace Cortex.Mcp.Fast;
 
 /// <summary>
@@ -131,22 +129,40 @@ public sealed class QueueFullException : ServiceCallException
     public int Capacity { get; }
 }
 
-/// <summary>A tool name or resource path was refused before any I/O (DESIGN §6).</summary>
+/// <summary>A tool name was refused before any I/O: 1–128 characters of <c>[A-Za-z0-9_.-]</c>, not <c>.</c> or <c>..</c>.</summary>
 public sealed class InvalidToolNameException : ServiceCallException
 {
     /// <summary>Creates the exception; the offending value is reported escaped, never raw.</summary>
     public InvalidToolNameException(string service, string tool, string reason)
-        : base(service, tool, $"Refused '{Uri.EscapeDataString(tool)}' for service '{service}': {reason}", FailureKind.Other)
+        : base(service, tool, $"Refused tool name '{Uri.EscapeDataString(tool)}' for service '{service}': {reason}", FailureKind.Other)
     {
         RequestNotSent = true;
     }
 }
 
+/// <summary>
+/// A resource path (REST) or resource URI (MCP) was refused before any I/O: a REST path must stay under the
+/// endpoint's base path once escaped; an MCP resource URI must be absolute, at most 2048 characters, without control
+/// characters.
+/// </summary>
+public sealed class InvalidResourcePathException : ServiceCallException
+{
+    /// <summary>Creates the exception; the offending value is reported escaped, never raw.</summary>
+    public InvalidResourcePathException(string service, string path, string reason)
+        : base(service, path, $"Refused resource '{Uri.EscapeDataString(path)}' for service '{service}': {reason}", FailureKind.Other)
+    {
+        RequestNotSent = true;
+    }
+
+    /// <summary>The refused resource path or URI.</summary>
+    public string Path => Tool;
+}
+
 /// <summary>The server broke the protocol: bad JSON, bad framing, an unexpected content type, or a size limit.</summary>
-public sealed class McpProtocolException : ServiceCallException
+public sealed class ServiceProtocolException : ServiceCallException
 {
     /// <summary>Creates the exception.</summary>
-    public McpProtocolException(string service, string tool, string message, Exception? innerException = null)
+    public ServiceProtocolException(string service, string tool, string message, Exception? innerException = null)
         : base(service, tool, message, FailureKind.ProtocolError, innerException)
     {
     }

@@ -98,7 +98,7 @@ public sealed class ServiceNotFoundException : ServiceCallException
 {
     /// <summary>Creates the exception.</summary>
     public ServiceNotFoundException(string service, string tool)
-        : base(service, tool, $"Service '{service}' is not registered with service discovery.", Resilience.FailureKind.Other)
+        : base(service, tool, $"Service '{service}' is not registered with service discovery.", FailureKind.Other)
     {
         RequestNotSent = true;
     }

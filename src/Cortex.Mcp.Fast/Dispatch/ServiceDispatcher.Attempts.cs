@@ -1,3 +1,4 @@
+using Cortex.Mcp.Fast.Errors;
 using Cortex.Mcp.Fast.Diagnostics;
 using Cortex.Mcp.Fast.Resilience;
 
@@ -76,7 +77,7 @@ internal sealed partial class ServiceDispatcher
 
     private void OnAttemptFailed(PendingCall call, ServiceEndpoint endpoint, in CircuitPermit permit, ServiceCallException error)
     {
-        if (RetryPolicy.IsBreakerFailure(error.FailureKind, error.StatusCode))
+        if (FailureClassifier.IsBreakerFailure(error.FailureKind, error.StatusCode))
         {
             endpoint.Breaker.RecordFailure(in permit);
         }
@@ -121,7 +122,7 @@ internal sealed partial class ServiceDispatcher
             return false;
         }
 
-        if (!RetryPolicy.IsRetryable(error.FailureKind, error.StatusCode))
+        if (!FailureClassifier.IsRetryable(error.FailureKind, error.StatusCode))
         {
             return false;
         }

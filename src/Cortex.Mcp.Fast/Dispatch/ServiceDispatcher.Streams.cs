@@ -1,3 +1,4 @@
+using Cortex.Mcp.Fast.Errors;
 using System.Runtime.CompilerServices;
 using Cortex.Mcp.Fast.Diagnostics;
 using Cortex.Mcp.Fast.Resilience;
@@ -18,7 +19,7 @@ internal sealed partial class ServiceDispatcher
             Interlocked.Increment(ref _invalidStreamItems);
             Log.InvalidStreamItem(_logger, ServiceName, path, ex);
         });
-        return OpenStreamAsync(path, (transport, token) => transport.StreamResourceAsync(ServiceName, path, readItem, invalidItem, token), cancellationToken);
+        return OpenStreamAsync(path, (transport, token) => transport.ReadResourceAsync(path, readItem, invalidItem, token), cancellationToken);
     }
 
     /// <summary>
@@ -77,7 +78,7 @@ internal sealed partial class ServiceDispatcher
                     }
                     catch (ResourceStreamException ex)
                     {
-                        outcome = RetryPolicy.IsBreakerFailure(ex.FailureKind, ex.StatusCode) ? 2 : 1;
+                        outcome = FailureClassifier.IsBreakerFailure(ex.FailureKind, ex.StatusCode) ? 2 : 1;
                         throw;
                     }
                     catch (OperationCanceledException) when (_shutdown.IsCancellationRequested && !cancellationToken.IsCancellationRequested)

@@ -297,7 +297,7 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable
 
                 try
                 {
-                    result = await endpoint.Transport.CallToolAsync(ServiceName, call.Tool, call.Arguments, call.Progress, call.Token).ConfigureAwait(false);
+                    result = await endpoint.Transport.CallToolAsync(call.Tool, call.Arguments, call.Progress, call.Token).ConfigureAwait(false);
                 }
                 catch (Exception ex)
                 {

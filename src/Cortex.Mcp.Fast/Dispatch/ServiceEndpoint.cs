@@ -27,7 +27,7 @@ internal sealed class ServiceEndpoint
 
     public CircuitBreaker Breaker { get; }
 
-    public Uri Address => Transport.Endpoint;
+    public Uri Address => Transport.Address;
 
     /// <summary>Takes a lease; false when the endpoint has already drained (the caller re-reads the current one).</summary>
     public bool TryAcquire()

@@ -1,3 +1,4 @@
+using Cortex.Mcp.Fast.Errors;
 using System.Runtime.CompilerServices;
 
 namespace Cortex.Mcp.Fast.Resilience;
@@ -11,7 +12,7 @@ namespace Cortex.Mcp.Fast.Resilience;
 /// Use: call <see cref="TryAcquire"/> before a call; if it returns <see langword="false"/> fail fast with the
 /// <c>retryAfter</c> it gives. Otherwise report the call's outcome with exactly one of <see cref="RecordSuccess"/>,
 /// <see cref="RecordFailure"/> or <see cref="RecordIgnored"/>, passing the permit back (see
-/// <see cref="RetryPolicy.IsBreakerFailure"/> for what is a failure; caller cancellation never is).
+/// <see cref="FailureClassifier.IsBreakerFailure"/> for what is a failure; caller cancellation never is).
 /// </para>
 /// <para>
 /// Semantics (DESIGN §5, Polly v8 observable behaviour with Polly v7's lock-free probe):

@@ -3,8 +3,8 @@ using System.Globalization;
 namespace Cortex.Mcp.Fast.Resilience;
 
 /// <summary>
-/// Pure retry decisions (DESIGN §5): what to retry, what counts against the breaker, how long to back off, and
-/// how to read <c>Retry-After</c>. No clock, no randomness of its own: callers pass both in.
+/// Pure retry arithmetic: how long to back off, and how to read <c>Retry-After</c>. What may be retried and what
+/// counts against the breaker is decided by the failure classifier of the error path, which knows HTTP. No clock, no randomness of its own: callers pass both in.
 /// </summary>
 public static class RetryPolicy
 {
@@ -21,41 +21,6 @@ public static class RetryPolicy
 
     /// <summary>Largest delta-seconds value a <see cref="TimeSpan"/> holds; larger values saturate.</summary>
     private static readonly long s_maxDeltaSeconds = TimeSpan.MaxValue.Ticks / TimeSpan.TicksPerSecond;
-
-    /// <summary>Whether a failed attempt may be retried.</summary>
-    /// <param name="kind">How the attempt failed.</param>
-    /// <param name="httpStatus">The status code when <paramref name="kind"/> is <see cref="FailureKind.HttpStatus"/>.</param>
-    /// <returns>True for connect failures, unsent requests, timeouts and the statuses 408, 429, 502, 503 and 504.
-    /// Never for other 4xx or 5xx statuses, protocol or tool errors, or cancellation.</returns>
-    /// <remarks>Retrying a non-idempotent call also needs <see cref="IsProvablyNotSent"/>.</remarks>
-    public static bool IsRetryable(FailureKind kind, int httpStatus) => kind switch
-    {
-        FailureKind.ConnectFailure or FailureKind.RequestNotSent or FailureKind.Timeout or FailureKind.NetworkError => true,
-        FailureKind.HttpStatus => httpStatus is 408 or 429 or 502 or 503 or 504,
-        _ => false,
-    };
-
-    /// <summary>Whether a failed attempt counts as a failure of the service for its circuit breaker.</summary>
-    /// <param name="kind">How the attempt failed.</param>
-    /// <param name="httpStatus">The status code when <paramref name="kind"/> is <see cref="FailureKind.HttpStatus"/>.</param>
-    /// <returns>True for network errors, timeouts, protocol errors, other unexpected failures, any 5xx, 408 and
-    /// 429. False for cancellation, tool errors, other statuses (4xx) and <see cref="FailureKind.None"/>; report
-    /// those with <see cref="CircuitBreaker.RecordIgnored"/>.</returns>
-    /// <remarks>A protocol error counts: a service that answers garbage is not healthy.</remarks>
-    public static bool IsBreakerFailure(FailureKind kind, int httpStatus) => kind switch
-    {
-        FailureKind.ConnectFailure or FailureKind.RequestNotSent or FailureKind.Timeout => true,
-        FailureKind.ProtocolError or FailureKind.Other or FailureKind.NetworkError => true,
-        FailureKind.HttpStatus => httpStatus is >= 500 and <= 599 or 408 or 429,
-        _ => false,
-    };
-
-    /// <summary>Whether the request provably never reached the server, so that even a non-idempotent call may be
-    /// retried (StackExchange.Redis's "a backlogged message has provably never been written").</summary>
-    /// <param name="kind">How the attempt failed.</param>
-    /// <returns>True for <see cref="FailureKind.ConnectFailure"/> and <see cref="FailureKind.RequestNotSent"/>.</returns>
-    public static bool IsProvablyNotSent(FailureKind kind) =>
-        kind is FailureKind.ConnectFailure or FailureKind.RequestNotSent;
 
     /// <summary>The jittered exponential backoff before retry number <paramref name="attempt"/>.</summary>
     /// <param name="attempt">0-based retry number: 0 for the wait after the first (original) attempt failed.</param>

@@ -23,7 +23,7 @@ internal static class HttpBodies
         var declared = content.Headers.ContentLength;
         if (declared > maxBytes)
         {
-            throw new McpProtocolException(service, tool, $"The response declares {declared} bytes, over the limit of {maxBytes}.");
+            throw new ServiceProtocolException(service, tool, $"The response declares {declared} bytes, over the limit of {maxBytes}.");
         }
 
         var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
@@ -44,7 +44,7 @@ internal static class HttpBodies
                             break;
                         }
 
-                        throw new McpProtocolException(service, tool, $"The response exceeds the limit of {maxBytes} bytes.");
+                        throw new ServiceProtocolException(service, tool, $"The response exceeds the limit of {maxBytes} bytes.");
                     }
 
                     var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, maxBytes));
@@ -64,7 +64,7 @@ internal static class HttpBodies
 
             if (declared is { } expected && expected != length)
             {
-                throw new McpProtocolException(service, tool, $"The response ended after {length} of {expected} declared bytes.");
+                throw new ServiceProtocolException(service, tool, $"The response ended after {length} of {expected} declared bytes.");
             }
 
             return (buffer, length);

@@ -71,7 +71,7 @@ internal static class HttpFailures
             case HttpRequestError.ConfigurationLimitExceeded:
             case HttpRequestError.InvalidResponse:
             case HttpRequestError.HttpProtocolError:
-                return new McpProtocolException(service, tool, $"Service '{service}' sent an invalid HTTP response ({http.HttpRequestError}).", http);
+                return new ServiceProtocolException(service, tool, $"Service '{service}' sent an invalid HTTP response ({http.HttpRequestError}).", http);
 
             default:
                 return new ServiceCallException(service, tool, $"Call to '{service}/{tool}' failed ({http.HttpRequestError}).", FailureKind.NetworkError, http);

@@ -6,10 +6,10 @@ namespace Cortex.Mcp.Fast.Transports;
 /// <summary>Creates the transport of the protocol a service is configured for.</summary>
 internal static class TransportFactory
 {
-    public static IMcpTransport Create(Uri endpoint, McpServiceOptions options, TimeProvider timeProvider) => Resolve(options.Protocol, endpoint) switch
+    public static IMcpTransport Create(string service, Uri endpoint, McpServiceOptions options, TimeProvider timeProvider) => Resolve(options.Protocol, endpoint) switch
     {
-        McpProtocol.Rest => new RestTransport(endpoint, options, timeProvider),
-        McpProtocol.StreamableHttp => new StreamableHttpTransport(endpoint, options, timeProvider),
+        McpProtocol.Rest => new RestTransport(service, endpoint, options, timeProvider),
+        McpProtocol.StreamableHttp => new StreamableHttpTransport(service, endpoint, options, timeProvider),
         var other => throw new NotSupportedException($"Protocol {other} is not supported."),
     };
 

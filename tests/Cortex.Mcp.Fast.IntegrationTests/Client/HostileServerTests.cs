@@ -49,7 +49,7 @@ public sealed class HostileServerTests
 
         var error = await Failure(client.CallToolAsync("raw", "echo").AsTask());
 
-        Assert.IsType<McpProtocolException>(error);
+        Assert.IsType<ServiceProtocolException>(error);
     }
 
     [Fact]
@@ -60,7 +60,7 @@ public sealed class HostileServerTests
 
         var error = await Failure(client.CallToolAsync("raw", "echo").AsTask());
 
-        Assert.IsType<McpProtocolException>(error);
+        Assert.IsType<ServiceProtocolException>(error);
     }
 
     [Fact]

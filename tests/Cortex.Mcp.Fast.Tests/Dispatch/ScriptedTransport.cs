@@ -14,7 +14,7 @@ internal sealed class ScriptedTransport : IMcpTransport
     private readonly ConcurrentDictionary<string, int> _attempts = new();
     private readonly SemaphoreSlim _attemptStarted = new(0);
 
-    public Uri Endpoint { get; } = new("http://127.0.0.1:1/");
+    public Uri Address { get; } = new("http://127.0.0.1:1/");
 
     public int OpenConnections => 0;
 
@@ -32,7 +32,7 @@ internal sealed class ScriptedTransport : IMcpTransport
 
     public ValueTask WarmUpAsync(int connections, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
-    public ValueTask<ToolResult> CallToolAsync(string service, string tool, ReadOnlyMemory<byte> argumentsUtf8, IProgress<McpProgress>? progress, CancellationToken cancellationToken)
+    public ValueTask<ToolResult> CallToolAsync(string tool, ReadOnlyMemory<byte> argumentsUtf8, IProgress<McpProgress>? progress, CancellationToken cancellationToken)
     {
         var attempt = _attempts.AddOrUpdate(tool, 1, static (_, n) => n + 1);
         _attemptStarted.Release();
@@ -43,10 +43,22 @@ internal sealed class ScriptedTransport : IMcpTransport
 
     public string? ValidateResourcePath(string path) => string.IsNullOrEmpty(path) ? "empty" : null;
 
-    public async IAsyncEnumerable<T> StreamResourceAsync<T>(string service, string path, Utf8ItemReader<T> readItem, Action<Exception> onInvalidItem, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<T> ReadResourceAsync<T>(string path, Utf8ItemReader<T> readItem, Action<Exception> onInvalidItem, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await Task.Yield();
         yield return readItem("{}"u8);
+    }
+
+    public ValueTask<ToolResult> ResumeToolCallAsync(ToolCallResumption resumption, CancellationToken cancellationToken) =>
+        throw new NotSupportedException();
+
+    public ValueTask<IReadOnlyList<McpToolInfo>> ListToolsAsync(CancellationToken cancellationToken) =>
+        new(Array.Empty<McpToolInfo>());
+
+    public async IAsyncEnumerable<McpResourceUpdate> SubscribeResourceAsync(string uri, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        yield break;
     }
 
     public ValueTask DisposeAsync()
@@ -58,13 +70,13 @@ internal sealed class ScriptedTransport : IMcpTransport
     public static ToolResult Ok(string json = "{\"ok\":true}") => ToolResult.FromUtf8(System.Text.Encoding.UTF8.GetBytes(json));
 
     public static ServiceCallException Status(string tool, int status, TimeSpan? retryAfter = null) =>
-        new("svc", tool, $"HTTP {status}", Cortex.Mcp.Fast.Resilience.FailureKind.HttpStatus) { StatusCode = status, RetryAfter = retryAfter };
+        new("svc", tool, $"HTTP {status}", Cortex.Mcp.Fast.FailureKind.HttpStatus) { StatusCode = status, RetryAfter = retryAfter };
 
     public static ServiceCallException ConnectFailure(string tool) =>
-        new("svc", tool, "refused", Cortex.Mcp.Fast.Resilience.FailureKind.ConnectFailure) { RequestNotSent = true };
+        new("svc", tool, "refused", Cortex.Mcp.Fast.FailureKind.ConnectFailure) { RequestNotSent = true };
 
     public static ServiceCallException Network(string tool) =>
-        new("svc", tool, "reset", Cortex.Mcp.Fast.Resilience.FailureKind.NetworkError);
+        new("svc", tool, "reset", Cortex.Mcp.Fast.FailureKind.NetworkError);
 
     /// <summary>A script that waits for <paramref name="gate"/> (or cancellation) and then succeeds.</summary>
     public static Func<int, CancellationToken, ValueTask<ToolResult>> Gated(Task gate) => async (_, ct) =>

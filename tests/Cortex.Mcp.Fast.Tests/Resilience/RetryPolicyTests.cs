@@ -3,80 +3,10 @@ using FsCheck.Xunit;
 
 namespace Cortex.Mcp.Fast.Tests.Resilience;
 
-/// <summary>Classification tables, backoff bounds, deadline handling and Retry-After parsing.</summary>
+/// <summary>Backoff bounds, deadline handling and Retry-After parsing.</summary>
 public sealed class RetryPolicyTests
 {
     private static readonly DateTimeOffset Now = new(1994, 11, 6, 8, 49, 7, TimeSpan.Zero);
-
-    [Theory]
-    [InlineData(FailureKind.None, false)]
-    [InlineData(FailureKind.ConnectFailure, true)]
-    [InlineData(FailureKind.RequestNotSent, true)]
-    [InlineData(FailureKind.Timeout, true)]
-    [InlineData(FailureKind.ProtocolError, false)]
-    [InlineData(FailureKind.ToolError, false)]
-    [InlineData(FailureKind.Canceled, false)]
-    [InlineData(FailureKind.Other, false)]
-    public void IsRetryable_EachKind_MatchesDesign(FailureKind kind, bool expected) =>
-        Assert.Equal(expected, RetryPolicy.IsRetryable(kind, 0));
-
-    [Theory]
-    [InlineData(200, false)]
-    [InlineData(302, false)]
-    [InlineData(400, false)]
-    [InlineData(401, false)]
-    [InlineData(403, false)]
-    [InlineData(404, false)]
-    [InlineData(408, true)]
-    [InlineData(409, false)]
-    [InlineData(422, false)]
-    [InlineData(429, true)]
-    [InlineData(500, false)]
-    [InlineData(501, false)]
-    [InlineData(502, true)]
-    [InlineData(503, true)]
-    [InlineData(504, true)]
-    [InlineData(505, false)]
-    public void IsRetryable_EachStatus_MatchesDesign(int status, bool expected) =>
-        Assert.Equal(expected, RetryPolicy.IsRetryable(FailureKind.HttpStatus, status));
-
-    [Theory]
-    [InlineData(FailureKind.None, false)]
-    [InlineData(FailureKind.ConnectFailure, true)]
-    [InlineData(FailureKind.RequestNotSent, true)]
-    [InlineData(FailureKind.Timeout, true)]
-    [InlineData(FailureKind.ProtocolError, true)]
-    [InlineData(FailureKind.ToolError, false)]
-    [InlineData(FailureKind.Canceled, false)]
-    [InlineData(FailureKind.Other, true)]
-    public void IsBreakerFailure_EachKind_MatchesDesign(FailureKind kind, bool expected) =>
-        Assert.Equal(expected, RetryPolicy.IsBreakerFailure(kind, 503));
-
-    [Theory]
-    [InlineData(200, false)]
-    [InlineData(400, false)]
-    [InlineData(401, false)]
-    [InlineData(403, false)]
-    [InlineData(404, false)]
-    [InlineData(408, true)]
-    [InlineData(409, false)]
-    [InlineData(429, true)]
-    [InlineData(500, true)]
-    [InlineData(502, true)]
-    [InlineData(503, true)]
-    [InlineData(504, true)]
-    [InlineData(599, true)]
-    [InlineData(600, false)]
-    public void IsBreakerFailure_EachStatus_MatchesDesign(int status, bool expected) =>
-        Assert.Equal(expected, RetryPolicy.IsBreakerFailure(FailureKind.HttpStatus, status));
-
-    [Theory]
-    [InlineData(FailureKind.ConnectFailure, true)]
-    [InlineData(FailureKind.RequestNotSent, true)]
-    [InlineData(FailureKind.Timeout, false)]
-    [InlineData(FailureKind.Other, false)]
-    public void IsProvablyNotSent_EachKind_OnlyWhenNothingWasWritten(FailureKind kind, bool expected) =>
-        Assert.Equal(expected, RetryPolicy.IsProvablyNotSent(kind));
 
     [Fact]
     public void ComputeBackoff_DefaultOptionsMidJitter_SeedSequence()

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using Cortex.Mcp.Fast.Errors;
 using Cortex.Mcp.Fast.Resilience;
 using Cortex.Mcp.Fast.ServerSentEvents;
 
@@ -23,16 +24,41 @@ internal sealed class RestTransport : IMcpTransport
     private readonly TimeProvider _timeProvider;
     private readonly AuthHeaderCache? _auth;
     private readonly ConcurrentDictionary<string, Uri> _toolUris = new(StringComparer.Ordinal);
+    private readonly string _service;
 
-    public RestTransport(Uri endpoint, McpServiceOptions options, TimeProvider timeProvider)
+    public RestTransport(string service, Uri endpoint, McpServiceOptions options, TimeProvider timeProvider)
     {
+        _service = service;
         _options = options;
         _timeProvider = timeProvider;
         _http = new HttpEndpoint(endpoint, options, options.Queue.WorkerCount + options.Streams.MaxConcurrent);
         _auth = options.Http.BearerTokenProvider is { } provider ? new AuthHeaderCache(provider) : null;
     }
 
-    public Uri Endpoint => _http.BaseAddress;
+    public Uri Address => _http.BaseAddress;
+
+    public ValueTask<ToolResult> CallToolAsync(string tool, ReadOnlyMemory<byte> argumentsUtf8, IProgress<McpProgress>? progress, CancellationToken cancellationToken) =>
+        CallToolAsync(_service, tool, argumentsUtf8, progress, cancellationToken);
+
+    /// <remarks>REST replies are plain JSON bodies: there is never anything to resume.</remarks>
+    public ValueTask<ToolResult> ResumeToolCallAsync(ToolCallResumption resumption, CancellationToken cancellationToken) =>
+        throw new InvalidOperationException("The REST protocol never asks for a resumption.");
+
+    public ValueTask<IReadOnlyList<McpToolInfo>> ListToolsAsync(CancellationToken cancellationToken) =>
+        ValueTask.FromException<IReadOnlyList<McpToolInfo>>(TransportFailure.NotSupported("the REST protocol has no tools/list; it needs MCP Streamable HTTP."));
+
+    public IAsyncEnumerable<T> ReadResourceAsync<T>(string path, Utf8ItemReader<T> readItem, Action<Exception> onInvalidItem, CancellationToken cancellationToken) =>
+        StreamResourceAsync(_service, path, readItem, onInvalidItem, cancellationToken);
+
+#pragma warning disable CS1998 // an iterator that fails on its first move, like every other stream failure
+    public async IAsyncEnumerable<McpResourceUpdate> SubscribeResourceAsync(string uri, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        throw TransportFailure.NotSupported("the REST protocol has no resource subscriptions; they need MCP Streamable HTTP.");
+#pragma warning disable CS0162 // an iterator needs a yield
+        yield break;
+#pragma warning restore CS0162
+    }
+#pragma warning restore CS1998
 
     public int OpenConnections => _http.OpenConnections;
 
@@ -280,7 +306,7 @@ internal sealed class RestTransport : IMcpTransport
         if (!HttpBodies.IsWellFormedJson(buffer.AsSpan(0, length), out var error))
         {
             System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-            throw new McpProtocolException(service, tool, $"Service '{service}' tool '{tool}' returned a body that is not valid JSON.", error);
+            throw new ServiceProtocolException(service, tool, $"Service '{service}' tool '{tool}' returned a body that is not valid JSON.", error);
         }
 
         return new ToolResult(buffer, length, pooled: true);

@@ -23,7 +23,7 @@ internal enum RouteSignals : byte
 /// Ignored, never an error (MCP-WIRE.md §2.3, RELIABILITY row 22): responses with another or an already completed
 /// id (resumed GET streams replay other requests' results), <c>"1"</c> when we sent <c>1</c>, payloads that are
 /// valid JSON but not JSON-RPC (a replayed priming payload arrives as <c>{}</c>), malformed JSON-RPC. Invalid JSON
-/// or JSON nested too deep is a protocol break (<see cref="McpProtocolException"/>).
+/// or JSON nested too deep is a protocol break (<see cref="ServiceProtocolException"/>).
 /// </remarks>
 internal static class ResponseRouter
 {
@@ -34,9 +34,9 @@ internal static class ResponseRouter
         switch (message.Kind)
         {
             case JsonRpcMessageKind.InvalidJson:
-                throw new McpProtocolException(exchange.Service, exchange.Tool, $"Service '{exchange.Service}' sent a message that is not valid JSON.");
+                throw new ServiceProtocolException(exchange.Service, exchange.Tool, $"Service '{exchange.Service}' sent a message that is not valid JSON.");
             case JsonRpcMessageKind.TooDeep:
-                throw new McpProtocolException(exchange.Service, exchange.Tool, $"Service '{exchange.Service}' sent JSON nested deeper than {JsonRpcMessageReader.MaxDepth}.");
+                throw new ServiceProtocolException(exchange.Service, exchange.Tool, $"Service '{exchange.Service}' sent JSON nested deeper than {JsonRpcMessageReader.MaxDepth}.");
             case JsonRpcMessageKind.Batch:
                 var signals = RouteSignals.None;
                 foreach (var element in JsonRpcMessageReader.EnumerateBatch(payload))
@@ -106,13 +106,13 @@ internal static class ResponseRouter
 
         if (!McpPayloadReader.TryReadToolCallResult(result, out var info))
         {
-            exchange.CompleteWithError(new McpProtocolException(exchange.Service, exchange.Tool, $"Service '{exchange.Service}' answered tool '{exchange.Tool}' with a result that is not a JSON object."));
+            exchange.CompleteWithError(new ServiceProtocolException(exchange.Service, exchange.Tool, $"Service '{exchange.Service}' answered tool '{exchange.Tool}' with a result that is not a JSON object."));
             return;
         }
 
         if (info.ResultType != McpResultType.Complete)
         {
-            exchange.CompleteWithError(new McpProtocolException(exchange.Service, exchange.Tool, $"Service '{exchange.Service}' answered tool '{exchange.Tool}' with resultType {info.ResultType}, which this client does not support."));
+            exchange.CompleteWithError(new ServiceProtocolException(exchange.Service, exchange.Tool, $"Service '{exchange.Service}' answered tool '{exchange.Tool}' with resultType {info.ResultType}, which this client does not support."));
             return;
         }
 

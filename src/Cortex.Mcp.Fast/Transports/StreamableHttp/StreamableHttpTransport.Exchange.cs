@@ -217,7 +217,7 @@ internal sealed partial class StreamableHttpTransport
         {
             if (status is 202 or 204)
             {
-                throw new McpProtocolException(exchange.Service, exchange.Tool, $"Service '{exchange.Service}' answered the request '{exchange.Tool}' with HTTP {status} and no response.");
+                throw new ServiceProtocolException(exchange.Service, exchange.Tool, $"Service '{exchange.Service}' answered the request '{exchange.Tool}' with HTTP {status} and no response.");
             }
 
             throw await CreateHttpErrorAsync(session, exchange.Service, exchange.Tool, response, cancellationToken).ConfigureAwait(false);
@@ -246,13 +246,13 @@ internal sealed partial class StreamableHttpTransport
             await AnswerAllAsync(session, requests, cancellationToken).ConfigureAwait(false);
             if (!exchange.Completed)
             {
-                throw new McpProtocolException(exchange.Service, exchange.Tool, $"Service '{exchange.Service}' sent a JSON reply without the response to '{exchange.Tool}'.");
+                throw new ServiceProtocolException(exchange.Service, exchange.Tool, $"Service '{exchange.Service}' sent a JSON reply without the response to '{exchange.Tool}'.");
             }
 
             return;
         }
 
-        throw new McpProtocolException(exchange.Service, exchange.Tool, $"Service '{exchange.Service}' answered with content type '{media ?? "(none)"}', neither JSON nor an event stream.");
+        throw new ServiceProtocolException(exchange.Service, exchange.Tool, $"Service '{exchange.Service}' answered with content type '{media ?? "(none)"}', neither JSON nor an event stream.");
     }
 
     /// <summary>
@@ -277,7 +277,7 @@ internal sealed partial class StreamableHttpTransport
                 }
                 catch (SseLimitExceededException ex)
                 {
-                    throw new McpProtocolException(exchange.Service, exchange.Tool, $"Service '{exchange.Service}' broke a stream limit: {ex.Message}", ex);
+                    throw new ServiceProtocolException(exchange.Service, exchange.Tool, $"Service '{exchange.Service}' broke a stream limit: {ex.Message}", ex);
                 }
                 catch (Exception ex) when (ex is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested
                     && session.CanResume && !exchange.LastEventId.IsEmpty)

@@ -141,7 +141,7 @@ internal sealed partial class StreamableHttpTransport
             if (!McpPayloadReader.TryReadInitializeProtocolVersion(result.AsSpan(0, length), out version) || !McpProtocolVersions.IsAcceptedFromServer(version))
             {
                 // Spec (2025-11-25 lifecycle): "If the client does not support the version in the server's response, it SHOULD disconnect."
-                throw new McpProtocolException(service, "initialize", $"Service '{service}' answered initialize with a protocol version this client does not support.");
+                throw new ServiceProtocolException(service, "initialize", $"Service '{service}' answered initialize with a protocol version this client does not support.");
             }
         }
         finally
@@ -154,7 +154,7 @@ internal sealed partial class StreamableHttpTransport
         if (validation is not (SessionIdValidation.Valid or SessionIdValidation.Missing))
         {
             // The value itself is never echoed: it is a secret of the session.
-            throw new McpProtocolException(service, "initialize", $"Service '{service}' issued an unusable Mcp-Session-Id ({validation}).");
+            throw new ServiceProtocolException(service, "initialize", $"Service '{service}' issued an unusable Mcp-Session-Id ({validation}).");
         }
 
         var session = new McpSession(validation == SessionIdValidation.Valid ? sessionId : null, version!, _identity, ids, generation);

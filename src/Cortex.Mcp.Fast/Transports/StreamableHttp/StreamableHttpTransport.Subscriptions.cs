@@ -263,7 +263,7 @@ internal sealed partial class StreamableHttpTransport
                     if (response.StatusCode != HttpStatusCode.OK || media is null || !media.Equals("text/event-stream", StringComparison.OrdinalIgnoreCase))
                     {
                         var error = status == 200
-                            ? new McpProtocolException(service, SubscribeOperation, $"Service '{service}' answered the standalone GET with content type '{media ?? "(none)"}', not an event stream.")
+                            ? new ServiceProtocolException(service, SubscribeOperation, $"Service '{service}' answered the standalone GET with content type '{media ?? "(none)"}', not an event stream.")
                             : await CreateHttpErrorAsync(session, service, SubscribeOperation, response, token).ConfigureAwait(false);
                         if (error is McpSessionLostException && ++failures <= MaxReconnectionAttempts)
                         {
@@ -375,7 +375,7 @@ internal sealed partial class StreamableHttpTransport
                 }
                 catch (SseLimitExceededException ex)
                 {
-                    throw new McpProtocolException(service, SubscribeOperation, $"Service '{service}' broke a stream limit: {ex.Message}", ex);
+                    throw new ServiceProtocolException(service, SubscribeOperation, $"Service '{service}' broke a stream limit: {ex.Message}", ex);
                 }
                 catch (Exception ex) when (ex is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
                 {

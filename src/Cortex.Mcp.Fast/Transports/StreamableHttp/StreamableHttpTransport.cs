@@ -27,9 +27,11 @@ internal sealed partial class StreamableHttpTransport : IMcpTransport
     private readonly AuthHeaderCache? _auth;
     private readonly McpClientIdentity _identity;
     private readonly CancellationTokenSource _disposed = new();
+    private readonly string _service;
 
-    public StreamableHttpTransport(Uri endpoint, McpServiceOptions options, TimeProvider timeProvider)
+    public StreamableHttpTransport(string service, Uri endpoint, McpServiceOptions options, TimeProvider timeProvider)
     {
+        _service = service;
         _options = options;
         _timeProvider = timeProvider;
         // Extra connections for cancellation notices, answers to server requests and resumption GETs.
@@ -43,7 +45,21 @@ internal sealed partial class StreamableHttpTransport : IMcpTransport
                 : McpClientCapabilities.Sampling | McpClientCapabilities.Elicitation | McpClientCapabilities.Roots);
     }
 
-    public Uri Endpoint => _http.BaseAddress;
+    public Uri Address => _http.BaseAddress;
+
+    public ValueTask<ToolResult> CallToolAsync(string tool, ReadOnlyMemory<byte> argumentsUtf8, IProgress<McpProgress>? progress, CancellationToken cancellationToken) =>
+        CallToolAsync(_service, tool, argumentsUtf8, progress, cancellationToken);
+
+    public ValueTask<ToolResult> ResumeToolCallAsync(ToolCallResumption resumption, CancellationToken cancellationToken) =>
+        throw new InvalidOperationException("Resumption is not scheduled by the dispatcher yet.");
+
+    public ValueTask<IReadOnlyList<McpToolInfo>> ListToolsAsync(CancellationToken cancellationToken) => ListToolsAsync(_service, cancellationToken);
+
+    public IAsyncEnumerable<T> ReadResourceAsync<T>(string path, Utf8ItemReader<T> readItem, Action<Exception> onInvalidItem, CancellationToken cancellationToken) =>
+        StreamResourceAsync(_service, path, readItem, onInvalidItem, cancellationToken);
+
+    public IAsyncEnumerable<McpResourceUpdate> SubscribeResourceAsync(string uri, CancellationToken cancellationToken) =>
+        SubscribeResourceAsync(_service, uri, cancellationToken);
 
     public int OpenConnections => _http.OpenConnections;
 
@@ -287,7 +303,7 @@ internal sealed partial class StreamableHttpTransport : IMcpTransport
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("tools"u8, out var items) || items.ValueKind != JsonValueKind.Array)
             {
-                throw new McpProtocolException(service, "tools/list", $"Service '{service}' answered tools/list without a tools array.");
+                throw new ServiceProtocolException(service, "tools/list", $"Service '{service}' answered tools/list without a tools array.");
             }
 
             foreach (var item in items.EnumerateArray())
@@ -306,7 +322,7 @@ internal sealed partial class StreamableHttpTransport : IMcpTransport
         }
         catch (JsonException ex)
         {
-            throw new McpProtocolException(service, "tools/list", $"Service '{service}' answered tools/list with invalid JSON.", ex);
+            throw new ServiceProtocolException(service, "tools/list", $"Service '{service}' answered tools/list with invalid JSON.", ex);
         }
         finally
         {

@@ -118,7 +118,7 @@ public abstract class McpClientInteropTestsBase
     {
         await using var client = await CreateClientAsync(o => o.Retry.MaxRetries = 3);
         var ex = await Assert.ThrowsAsync<ToolErrorException>(() => client.CallToolAsync("mcp", FailingTool, Json("{}")).AsTask().WaitAsync(Bound));
-        Assert.Equal(Resilience.FailureKind.ToolError, ex.FailureKind);
+        Assert.Equal(FailureKind.ToolError, ex.FailureKind);
         Assert.Equal(1, ex.Attempts);
         Assert.NotNull(ex.ContentJson);
         Assert.Equal(Resilience.CircuitState.Closed, client.GetDiagnostics().Services["mcp"].CircuitState);

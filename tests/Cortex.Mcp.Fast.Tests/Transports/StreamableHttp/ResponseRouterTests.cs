@@ -1,3 +1,4 @@
+using Cortex.Mcp.Fast.Errors;
 using System.Text;
 using Cortex.Mcp.Fast.Resilience;
 using Cortex.Mcp.Fast.Transports.StreamableHttp;
@@ -70,8 +71,8 @@ public sealed class ResponseRouterTests
         var error = Assert.IsType<McpErrorException>(x.Error);
         Assert.Equal(-32602, error.ErrorCode);
         Assert.Equal(FailureKind.HttpStatus, error.FailureKind);
-        Assert.False(RetryPolicy.IsRetryable(error.FailureKind, error.StatusCode));
-        Assert.False(RetryPolicy.IsBreakerFailure(error.FailureKind, error.StatusCode));
+        Assert.False(FailureClassifier.IsRetryable(error.FailureKind, error.StatusCode));
+        Assert.False(FailureClassifier.IsBreakerFailure(error.FailureKind, error.StatusCode));
     }
 
     [Fact]
@@ -122,7 +123,7 @@ public sealed class ResponseRouterTests
     public void InvalidJson_IsAProtocolError(string json)
     {
         using var x = Call();
-        Assert.Throws<McpProtocolException>(() => Route(x, json));
+        Assert.Throws<ServiceProtocolException>(() => Route(x, json));
     }
 
     [Fact]
@@ -130,7 +131,7 @@ public sealed class ResponseRouterTests
     {
         using var x = Call();
         Route(x, """{"jsonrpc":"2.0","id":7,"result":{"resultType":"input_required"}}""");
-        Assert.IsType<McpProtocolException>(x.Error);
+        Assert.IsType<ServiceProtocolException>(x.Error);
     }
 
     [Fact]

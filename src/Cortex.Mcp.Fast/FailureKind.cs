@@ -1,6 +1,6 @@
-namespace Cortex.Mcp.Fast.Resilience;
+namespace Cortex.Mcp.Fast;
 
-/// <summary>How a call attempt failed; the input of <see cref="RetryPolicy"/>'s classification.</summary>
+/// <summary>How a call attempt failed; the input of retry and circuit-breaker decisions.</summary>
 public enum FailureKind
 {
     /// <summary>The attempt did not fail.</summary>
@@ -10,14 +10,10 @@ public enum FailureKind
     /// request provably never reached the server.</summary>
     ConnectFailure = 1,
 
-    /// <summary>The request failed before any of it was written to the wire (for example a pooled connection found
-    /// closed before sending). The request provably never reached the server.</summary>
-    RequestNotSent = 2,
-
     /// <summary>The attempt ran out of time after the request may have been sent.</summary>
     Timeout = 3,
 
-    /// <summary>The server answered with a non-success HTTP status (pass the status code alongside).</summary>
+    /// <summary>The server answered with a non-success HTTP status (see <see cref="ServiceCallException.StatusCode"/>).</summary>
     HttpStatus = 4,
 
     /// <summary>The server's reply broke the protocol: bad JSON or framing, or a size or depth limit exceeded.</summary>
@@ -35,4 +31,8 @@ public enum FailureKind
     /// <summary>The connection broke after the request may have reached the server (a reset before or while the
     /// response arrived, a truncated body). Transient, but the tool may have run: retried only when idempotent.</summary>
     NetworkError = 9,
+
+    /// <summary>The server answered the request with a JSON-RPC error object (see <see cref="McpErrorException.ErrorCode"/>):
+    /// the service is alive; only -32603 (internal error) counts against the circuit breaker.</summary>
+    JsonRpcError = 10,
 }
