@@ -58,13 +58,13 @@ internal sealed class ScriptedTransport : IMcpTransport
     public static ToolResult Ok(string json = "{\"ok\":true}") => ToolResult.FromUtf8(System.Text.Encoding.UTF8.GetBytes(json));
 
     public static ServiceCallException Status(string tool, int status, TimeSpan? retryAfter = null) =>
-        new("svc", tool, $"HTTP {status}", Cortex.Mcp.Fast.Resilience.FailureKind.HttpStatus) { StatusCode = status, RetryAfter = retryAfter };
+        new("svc", tool, $"HTTP {status}", Cortex.Mcp.Fast.FailureKind.HttpStatus) { StatusCode = status, RetryAfter = retryAfter };
 
     public static ServiceCallException ConnectFailure(string tool) =>
-        new("svc", tool, "refused", Cortex.Mcp.Fast.Resilience.FailureKind.ConnectFailure) { RequestNotSent = true };
+        new("svc", tool, "refused", Cortex.Mcp.Fast.FailureKind.ConnectFailure) { RequestNotSent = true };
 
     public static ServiceCallException Network(string tool) =>
-        new("svc", tool, "reset", Cortex.Mcp.Fast.Resilience.FailureKind.NetworkError);
+        new("svc", tool, "reset", Cortex.Mcp.Fast.FailureKind.NetworkError);
 
     /// <summary>A script that waits for <paramref name="gate"/> (or cancellation) and then succeeds.</summary>
     public static Func<int, CancellationToken, ValueTask<ToolResult>> Gated(Task gate) => async (_, ct) =>

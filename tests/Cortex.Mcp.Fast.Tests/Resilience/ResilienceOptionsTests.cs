@@ -16,7 +16,6 @@ public sealed class ResilienceOptionsTests
         Assert.Equal(100, options.MinimumThroughput);
         Assert.Equal(TimeSpan.FromSeconds(30), options.SamplingDuration);
         Assert.True(options.Enabled);
-        Assert.Null(options.OnStateChanged);
         Assert.NotSame(CircuitBreakerOptions.Default, CircuitBreakerOptions.Default);
     }
 

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using Cortex.Mcp.Fast.Discovery;
 using Cortex.Mcp.Fast.Transports.StreamableHttp;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -161,7 +160,7 @@ public sealed class ScriptedMcpServerTests : IAsyncLifetime
         _getStatus = 405;
         await using var client = await CreateClientAsync();
         var ex = await Assert.ThrowsAsync<ServiceCallException>(() => client.CallToolAsync("s", "work", Args).AsTask().WaitAsync(Bound));
-        Assert.Equal(Resilience.FailureKind.NetworkError, ex.FailureKind);
+        Assert.Equal(FailureKind.NetworkError, ex.FailureKind);
         Assert.Equal(405, ex.StatusCode);
         Assert.Equal(1, _log.Count(l => l.StartsWith("GET", StringComparison.Ordinal)));
     }
