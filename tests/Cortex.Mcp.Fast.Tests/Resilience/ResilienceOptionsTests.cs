@@ -1,5 +1,3 @@
-using Cortex.Mcp.Fast.Resilience;
-
 namespace Cortex.Mcp.Fast.Tests.Resilience;
 
 /// <summary>Defaults, presets and validation (messages pinned) of the resilience options.</summary>
