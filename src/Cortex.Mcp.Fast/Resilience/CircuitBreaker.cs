@@ -29,8 +29,8 @@ namespace Cortex.Mcp.Fast.Resilience;
 /// and "blocked until" live in one 64-bit word (see <see cref="CircuitWord"/>) changed only by
 /// <see cref="Interlocked.CompareExchange(ref long, long, long)"/>, so each transition has exactly one winner, and
 /// only the winner raises the constructor's <c>onTransition</c> hook. The closed path reads the word, never touches
-/// the hook and writes nothing unless a failure count must be reset. Failure-ratio mode adds lock-free rolling counters whose
-/// rollover race is described on <see cref="RollingCounters"/>. Timestamps must not run backwards (those of
+/// the hook and writes nothing unless a failure count must be reset. Failure-ratio mode adds lock-free rolling
+/// counters whose rollover race is described on <see cref="RollingCounters"/>. Timestamps must not run backwards (those of
 /// <see cref="TimeProvider.System"/> do not); if they do, the breaker stays blocked longer, never shorter.
 /// </para>
 /// </remarks>
