@@ -1,6 +1,5 @@
 using System.Globalization;
 using Cortex.Mcp.Fast.Bench.Infrastructure;
-using Cortex.Mcp.Fast.Discovery;
 using Cortex.Mcp.Fast.Resilience;
 using Cortex.Mcp.Fast.Testing;
 using Cortex.Mcp.Fast.Transports;

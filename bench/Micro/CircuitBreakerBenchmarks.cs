@@ -63,7 +63,7 @@ public class CircuitBreakerBenchmarks
             _ = ExecutePolly(_pollyOpen, fail: true);
         }
 
-        if (_open.State != Cortex.Mcp.Fast.Resilience.CircuitState.Open || ExecutePolly(_pollyOpen, fail: false).Exception is not BrokenCircuitException)
+        if (_open.State != Cortex.Mcp.Fast.CircuitState.Open || ExecutePolly(_pollyOpen, fail: false).Exception is not BrokenCircuitException)
         {
             throw new InvalidOperationException("The open-path breakers did not open.");
         }

@@ -1,6 +1,7 @@
 namespace Cortex.Mcp.Fast;
 
-/// <summary>How a call attempt failed; the input of retry and circuit-breaker decisions.</summary>
+/// <summary>How a call attempt failed (<see cref="ServiceCallException.FailureKind"/>); it decides whether the call is
+/// retried and whether it counts against the service's circuit breaker.</summary>
 public enum FailureKind
 {
     /// <summary>The attempt did not fail.</summary>

@@ -1,5 +1,3 @@
-using Cortex.Mcp.Fast.Transports;
-
 namespace Cortex.Mcp.Fast;
 
 /// <summary>The HTTP connection pool of one service, its limits and its credentials.</summary>

@@ -4,5 +4,12 @@ namespace Cortex.Mcp.Fast;
 /// One <c>notifications/resources/updated</c> for a subscribed resource: the resource changed and may be read again
 /// (with <see cref="NetworkMcpClient.GetResourceAsync(string, string, CancellationToken)"/>).
 /// </summary>
-/// <param name="Uri">The URI of the resource that changed.</param>
-public sealed record McpResourceUpdate(string Uri);
+public sealed class McpResourceUpdate
+{
+    /// <summary>Creates an update for <paramref name="uri"/>.</summary>
+    /// <param name="uri">The URI of the resource that changed.</param>
+    internal McpResourceUpdate(string uri) => Uri = uri;
+
+    /// <summary>Gets the URI of the resource that changed.</summary>
+    public string Uri { get; }
+}

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using Cortex.Mcp.Fast.Discovery;
 using Cortex.Mcp.Fast.Resilience;
 using Cortex.Mcp.Fast.Transports;
 

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Cortex.Mcp.Fast.Diagnostics;
-using Cortex.Mcp.Fast.Discovery;
 using Cortex.Mcp.Fast.Dispatch;
 using Cortex.Mcp.Fast.Resilience;
 using Cortex.Mcp.Fast.Transports;

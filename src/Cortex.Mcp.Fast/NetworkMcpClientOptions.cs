@@ -1,4 +1,3 @@
-using Cortex.Mcp.Fast.Discovery;
 using Microsoft.Extensions.Logging;
 
 namespace Cortex.Mcp.Fast;

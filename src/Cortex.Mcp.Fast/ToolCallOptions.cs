@@ -16,7 +16,7 @@ public sealed class ToolCallOptions
     /// Gets or sets whether the tool may safely run twice. A non-idempotent call is retried only when the request
     /// provably never left this process.
     /// </summary>
-    /// <value>The default value is <see langword="true"/> (the seed retries every call).</value>
+    /// <value>The default value is <see langword="true"/> (every call may be retried).</value>
     public bool Idempotent { get; init; } = true;
 
     /// <summary>
@@ -31,8 +31,26 @@ public sealed class ToolCallOptions
     public static ToolCallOptions NonIdempotent { get; } = new() { Idempotent = false };
 }
 
-/// <summary>One MCP <c>notifications/progress</c> for a tool call.</summary>
-/// <param name="Progress">The progress so far (increases with every notification).</param>
-/// <param name="Total">The total, when the server knows it.</param>
-/// <param name="Message">A human-readable status, when the server sent one.</param>
-public sealed record McpProgress(double Progress, double? Total, string? Message);
+/// <summary>One MCP <c>notifications/progress</c> for a tool call, reported to <see cref="ToolCallOptions.Progress"/>.</summary>
+public sealed class McpProgress
+{
+    /// <summary>Creates a progress report.</summary>
+    /// <param name="progress">The progress so far.</param>
+    /// <param name="total">The total, or null.</param>
+    /// <param name="message">A human-readable status, or null.</param>
+    internal McpProgress(double progress, double? total, string? message)
+    {
+        Progress = progress;
+        Total = total;
+        Message = message;
+    }
+
+    /// <summary>Gets the progress so far (increases with every notification).</summary>
+    public double Progress { get; }
+
+    /// <summary>Gets the total, when the server knows it.</summary>
+    public double? Total { get; }
+
+    /// <summary>Gets a human-readable status, when the server sent one.</summary>
+    public string? Message { get; }
+}

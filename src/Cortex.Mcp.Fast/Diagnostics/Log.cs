@@ -5,9 +5,6 @@ namespace Cortex.Mcp.Fast.Diagnostics;
 /// <summary>Source-generated log events. Values logged never include tokens or session ids.</summary>
 internal static partial class Log
 {
-    [LoggerMessage(1, LogLevel.Debug, "Call {Service}/{Tool} attempt {Attempt} succeeded in {ElapsedMs} ms")]
-    public static partial void CallSucceeded(ILogger logger, string service, string tool, int attempt, double elapsedMs);
-
     [LoggerMessage(2, LogLevel.Warning, "Call {Service}/{Tool} attempt {Attempt} failed ({Kind}, status {Status}); retrying in {DelayMs} ms")]
     public static partial void CallRetrying(ILogger logger, string service, string tool, int attempt, FailureKind kind, int status, double delayMs);
 
@@ -15,7 +12,7 @@ internal static partial class Log
     public static partial void CallFailed(ILogger logger, string service, string tool, int attempt, FailureKind kind, int status);
 
     [LoggerMessage(4, LogLevel.Warning, "Circuit breaker of {Service} moved from {From} to {To}")]
-    public static partial void BreakerTransition(ILogger logger, string service, Resilience.CircuitState from, Resilience.CircuitState to);
+    public static partial void BreakerTransition(ILogger logger, string service, CircuitState from, CircuitState to);
 
     [LoggerMessage(5, LogLevel.Warning, "Skipped an invalid JSON item in resource {Service}/{Path}")]
     public static partial void InvalidStreamItem(ILogger logger, string service, string path, Exception exception);

@@ -1,12 +1,20 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging;
 
 namespace Cortex.Mcp.Fast.Diagnostics;
 
 /// <summary>
-/// The library's one <see cref="Meter"/> and one <see cref="ActivitySource"/>, both named <c>Cortex.Mcp.Fast</c>
-/// (DESIGN §8). Instruments cost nothing measurable when no listener is attached.
+/// The library's one <see cref="Meter"/> and one <see cref="ActivitySource"/>, both named <see cref="Name"/>
+/// (<c>Cortex.Mcp.Fast</c>): subscribe to that name to collect the client's metrics and traces. Instruments cost
+/// nothing measurable when no listener is attached.
 /// </summary>
+/// <remarks>
+/// Instruments (every one tagged <c>mcp.service</c>): <c>mcp.client.call.duration</c> (s, also tagged
+/// <c>mcp.tool</c>), <c>mcp.client.queue.wait</c> (s), <c>mcp.client.retries</c>,
+/// <c>mcp.client.breaker.transitions</c> (also tagged <c>mcp.breaker.state</c>: <c>closed</c>, <c>open</c> or
+/// <c>half_open</c>, the state entered), <c>mcp.client.queue.rejections</c> and <c>mcp.client.stream.reconnects</c>.
+/// </remarks>
 public static class McpTelemetry
 {
     /// <summary>The name of the meter and the activity source.</summary>
@@ -36,4 +44,41 @@ public static class McpTelemetry
     internal static KeyValuePair<string, object?> ServiceTag(string service) => new("mcp.service", service);
 
     internal static KeyValuePair<string, object?> ToolTag(string tool) => new("mcp.tool", tool);
+
+    /// <summary>
+    /// A hook for <see cref="Resilience.CircuitBreaker"/>'s <c>onTransition</c> that records every state change of
+    /// <paramref name="service"/>'s breaker with <see cref="RecordBreakerTransition"/>.
+    /// </summary>
+    /// <param name="logger">Where the transition is logged.</param>
+    /// <param name="service">The service the breaker guards (the <c>mcp.service</c> tag).</param>
+    /// <returns>One delegate per breaker, allocated once; invoked only on transitions, never on the hot path.</returns>
+    internal static Action<CircuitState, CircuitState> BreakerTransitionRecorder(ILogger logger, string service)
+    {
+        ArgumentNullException.ThrowIfNull(logger);
+        ArgumentNullException.ThrowIfNull(service);
+        return (from, to) => RecordBreakerTransition(logger, service, from, to);
+    }
+
+    /// <summary>Records one breaker state change: adds 1 to <see cref="BreakerTransitions"/> (tagged with the service
+    /// and the state entered) and writes <see cref="Log.BreakerTransition"/>.</summary>
+    /// <param name="logger">Where the transition is logged.</param>
+    /// <param name="service">The service whose breaker changed state.</param>
+    /// <param name="from">The state left.</param>
+    /// <param name="to">The state entered.</param>
+    internal static void RecordBreakerTransition(ILogger logger, string service, CircuitState from, CircuitState to)
+    {
+        BreakerTransitions.Add(1, ServiceTag(service), BreakerStateTag(to));
+        Log.BreakerTransition(logger, service, from, to);
+    }
+
+    /// <summary>The <c>mcp.breaker.state</c> tag: the state's name in snake case, without boxing the enum.</summary>
+    internal static KeyValuePair<string, object?> BreakerStateTag(CircuitState state) => new(
+        "mcp.breaker.state",
+        state switch
+        {
+            CircuitState.Closed => "closed",
+            CircuitState.Open => "open",
+            CircuitState.HalfOpen => "half_open",
+            _ => "unknown",
+        });
 }

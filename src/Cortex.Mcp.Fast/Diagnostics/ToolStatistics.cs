@@ -59,14 +59,15 @@ internal sealed class ToolStatistics(string tool)
         var completed = successes + failures;
         var total = TimeSpan.FromTicks(Volatile.Read(ref _totalTicks));
         var min = Volatile.Read(ref _minTicks);
-        return new ToolCallStatistics(
-            Tool,
-            Volatile.Read(ref _calls),
-            successes,
-            failures,
-            total,
-            completed == 0 || min == long.MaxValue ? TimeSpan.Zero : TimeSpan.FromTicks(min),
-            TimeSpan.FromTicks(Volatile.Read(ref _maxTicks)),
-            completed == 0 ? TimeSpan.Zero : total / completed);
+        return new ToolCallStatistics(Tool)
+        {
+            Calls = Volatile.Read(ref _calls),
+            Successes = successes,
+            Failures = failures,
+            TotalDuration = total,
+            MinDuration = completed == 0 || min == long.MaxValue ? TimeSpan.Zero : TimeSpan.FromTicks(min),
+            MaxDuration = TimeSpan.FromTicks(Volatile.Read(ref _maxTicks)),
+            MeanDuration = completed == 0 ? TimeSpan.Zero : total / completed,
+        };
     }
 }

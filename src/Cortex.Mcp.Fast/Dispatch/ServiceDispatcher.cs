@@ -189,18 +189,17 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable
             tools[pair.Key] = pair.Value.Snapshot();
         }
 
-        return new ServiceDiagnostics(
-            ServiceName,
-            endpoint.Address,
-            _channel.Reader.CanCount ? _channel.Reader.Count : -1,
-            endpoint.Transport.OpenConnections,
-            Volatile.Read(ref _openStreams),
-            endpoint.Breaker.State,
-            endpoint.Breaker.ConsecutiveFailures,
-            Interlocked.Read(ref _retries),
-            Interlocked.Read(ref _queueRejections),
-            Interlocked.Read(ref _invalidStreamItems),
-            tools);
+        return new ServiceDiagnostics(ServiceName, endpoint.Address, tools)
+        {
+            QueueDepth = _channel.Reader.CanCount ? _channel.Reader.Count : -1,
+            OpenConnections = endpoint.Transport.OpenConnections,
+            OpenStreams = Volatile.Read(ref _openStreams),
+            CircuitState = endpoint.Breaker.State,
+            ConsecutiveFailures = endpoint.Breaker.ConsecutiveFailures,
+            Retries = Interlocked.Read(ref _retries),
+            QueueRejections = Interlocked.Read(ref _queueRejections),
+            InvalidStreamItems = Interlocked.Read(ref _invalidStreamItems),
+        };
     }
 
     public async ValueTask DisposeAsync()

@@ -1,5 +1,3 @@
-using Cortex.Mcp.Fast.Discovery;
-
 namespace Cortex.Mcp.Fast.Errors;
 
 /// <summary>

@@ -29,13 +29,13 @@ namespace Cortex.Mcp.Fast.Resilience;
 /// Concurrency contract: every member may be called from any thread; nothing blocks or locks. State, failure count
 /// and "blocked until" live in one 64-bit word (see <see cref="CircuitWord"/>) changed only by
 /// <see cref="Interlocked.CompareExchange(ref long, long, long)"/>, so each transition has exactly one winner, and
-/// only the winner raises <see cref="CircuitBreakerOptions.OnStateChanged"/>. The closed path reads the word and
-/// writes nothing unless a failure count must be reset. Failure-ratio mode adds lock-free rolling counters whose
-/// rollover race is described on <see cref="RollingCounters"/>. Timestamps must not run backwards (those of
+/// only the winner raises the constructor's <c>onTransition</c> hook. The closed path reads the word, never touches
+/// the hook and writes nothing unless a failure count must be reset. Failure-ratio mode adds lock-free rolling
+/// counters whose rollover race is described on <see cref="RollingCounters"/>. Timestamps must not run backwards (those of
 /// <see cref="TimeProvider.System"/> do not); if they do, the breaker stays blocked longer, never shorter.
 /// </para>
 /// </remarks>
-public sealed partial class CircuitBreaker
+internal sealed partial class CircuitBreaker
 {
     /// <summary>Time source, in timestamp units since construction.</summary>
     private readonly MonotonicClock _clock;
@@ -58,8 +58,8 @@ public sealed partial class CircuitBreaker
     /// <summary>Rolling successes (first) and failures (second); null in consecutive-failure mode.</summary>
     private readonly RollingCounters? _health;
 
-    /// <summary>Copied <see cref="CircuitBreakerOptions.OnStateChanged"/>.</summary>
-    private readonly Action<CircuitState, CircuitState>? _onStateChanged;
+    /// <summary>The owner's hook, raised after each state change (telemetry: counter and log with the service tag).</summary>
+    private readonly Action<CircuitState, CircuitState>? _onTransition;
 
     /// <summary>The packed state (see <see cref="CircuitWord"/>); changed only by compare-and-swap.</summary>
     private long _word;
@@ -79,9 +79,17 @@ public sealed partial class CircuitBreaker
     /// <summary>Creates a closed breaker.</summary>
     /// <param name="options">Settings; validated and copied.</param>
     /// <param name="timeProvider">Time source; only its timestamps are used.</param>
-    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <param name="onTransition">Called with (from, to) after each state change, inline by the thread whose
+    /// compare-and-swap made it (so at most once per change; under contention two calls can overlap and be seen out
+    /// of order, while <see cref="Transitions"/> stays exact). Never called on the closed hot path. It must be fast and
+    /// must not throw: an exception reaches the call that caused the change, after the change. The client passes
+    /// <see cref="Diagnostics.McpTelemetry.BreakerTransitionRecorder"/>.</param>
+    /// <exception cref="ArgumentNullException">A required argument is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
-    public CircuitBreaker(CircuitBreakerOptions options, TimeProvider timeProvider)
+    public CircuitBreaker(
+        CircuitBreakerOptions options,
+        TimeProvider timeProvider,
+        Action<CircuitState, CircuitState>? onTransition = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(timeProvider);
@@ -91,7 +99,7 @@ public sealed partial class CircuitBreaker
         _failureThreshold = options.FailureThreshold;
         _minimumThroughput = options.MinimumThroughput;
         _enabled = options.Enabled;
-        _onStateChanged = options.OnStateChanged;
+        _onTransition = onTransition;
         if (options.FailureRatio is { } ratio && _enabled)
         {
             _failureRatio = ratio;

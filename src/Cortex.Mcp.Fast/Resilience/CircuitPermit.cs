@@ -10,7 +10,7 @@ namespace Cortex.Mcp.Fast.Resilience;
 /// value: copying it is free, and reporting the same permit twice is harmless for a closed-period permit but must
 /// not be done for a probe. <c>default(CircuitPermit)</c> matches no period, so reporting it changes nothing.
 /// </remarks>
-public readonly struct CircuitPermit : IEquatable<CircuitPermit>
+internal readonly struct CircuitPermit : IEquatable<CircuitPermit>
 {
     /// <summary>Creates a permit for the given packed token (see <see cref="CircuitWord"/>).</summary>
     internal CircuitPermit(long token) => Token = token;

@@ -18,7 +18,7 @@ namespace Cortex.Mcp.Fast.Resilience;
 /// for the last retry may both be refused.
 /// </para>
 /// </remarks>
-public sealed class RetryBudget
+internal sealed class RetryBudget
 {
     /// <summary>Time source.</summary>
     private readonly MonotonicClock _clock;

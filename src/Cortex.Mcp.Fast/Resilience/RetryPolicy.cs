@@ -6,7 +6,7 @@ namespace Cortex.Mcp.Fast.Resilience;
 /// Pure retry arithmetic: how long to back off, and how to read <c>Retry-After</c>. What may be retried and what
 /// counts against the breaker is decided by the failure classifier of the error path, which knows HTTP. No clock, no randomness of its own: callers pass both in.
 /// </summary>
-public static class RetryPolicy
+internal static class RetryPolicy
 {
     /// <summary>
     /// HTTP-date forms a recipient must accept (RFC 9110 §5.6.7): IMF-fixdate, then the obsolete RFC 850 and

@@ -12,32 +12,11 @@ public sealed class SseLimitExceededException : Exception
     /// <summary>Creates an exception for the given limit.</summary>
     /// <param name="limit">Which limit was exceeded.</param>
     /// <param name="limitValue">The configured value of that limit, in bytes.</param>
-    public SseLimitExceededException(SseLimit limit, int limitValue)
+    internal SseLimitExceededException(SseLimit limit, int limitValue)
         : base(FormatMessage(limit, limitValue))
     {
         Limit = limit;
         LimitValue = limitValue;
-    }
-
-    /// <summary>Creates an exception with a default message; <see cref="Limit"/> is <see cref="SseLimit.Line"/>.</summary>
-    public SseLimitExceededException()
-        : this(SseLimit.Line, 0)
-    {
-    }
-
-    /// <summary>Creates an exception with a custom message; <see cref="Limit"/> is <see cref="SseLimit.Line"/>.</summary>
-    /// <param name="message">The message.</param>
-    public SseLimitExceededException(string? message)
-        : base(message)
-    {
-    }
-
-    /// <summary>Creates an exception with a custom message and cause; <see cref="Limit"/> is <see cref="SseLimit.Line"/>.</summary>
-    /// <param name="message">The message.</param>
-    /// <param name="innerException">The cause.</param>
-    public SseLimitExceededException(string? message, Exception? innerException)
-        : base(message, innerException)
-    {
     }
 
     /// <summary>Gets which limit was exceeded.</summary>

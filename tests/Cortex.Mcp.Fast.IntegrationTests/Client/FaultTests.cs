@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Cortex.Mcp.Fast.Discovery;
 using Cortex.Mcp.Fast.Resilience;
 using Cortex.Mcp.Fast.Testing;
 using Microsoft.Extensions.Time.Testing;

@@ -1,6 +1,5 @@
 using System.IO.Pipelines;
 using System.Text;
-using Cortex.Mcp.Fast.Discovery;
 using Cortex.Mcp.Fast.Resilience;
 using Cortex.Mcp.Fast.Testing;
 

@@ -1,4 +1,3 @@
-using Cortex.Mcp.Fast.Discovery;
 using Cortex.Mcp.Fast.Testing;
 using Cortex.Mcp.Fast.Transports.StreamableHttp;
 
@@ -29,7 +28,7 @@ public sealed class ResourceSubscriptionTests
 
         Assert.Equal(1, await service.Mcp.NotifyResourceUpdatedAsync(UriA));
         Assert.True(await next.WaitAsync(cts.Token));
-        Assert.Equal(new McpResourceUpdate(UriA), updates.Current);
+        Assert.Equal(UriA, updates.Current.Uri);
 
         // A second update on the same subscription.
         next = updates.MoveNextAsync().AsTask();

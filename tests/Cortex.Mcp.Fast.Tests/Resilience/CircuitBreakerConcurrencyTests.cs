@@ -80,24 +80,20 @@ public sealed class CircuitBreakerConcurrencyTests
         long callbacks = 0;
         int illegal = 0;
         var breaker = new CircuitBreaker(
-            new CircuitBreakerOptions
+            new CircuitBreakerOptions { FailureThreshold = 3, BreakDuration = Break },
+            time,
+            onTransition: (from, to) =>
             {
-                FailureThreshold = 3,
-                BreakDuration = Break,
-                OnStateChanged = (from, to) =>
+                Interlocked.Increment(ref callbacks);
+                bool legal = (from, to) is (CircuitState.Closed, CircuitState.Open)
+                    or (CircuitState.Open, CircuitState.HalfOpen)
+                    or (CircuitState.HalfOpen, CircuitState.Open)
+                    or (CircuitState.HalfOpen, CircuitState.Closed);
+                if (!legal)
                 {
-                    Interlocked.Increment(ref callbacks);
-                    bool legal = (from, to) is (CircuitState.Closed, CircuitState.Open)
-                        or (CircuitState.Open, CircuitState.HalfOpen)
-                        or (CircuitState.HalfOpen, CircuitState.Open)
-                        or (CircuitState.HalfOpen, CircuitState.Closed);
-                    if (!legal)
-                    {
-                        Interlocked.Increment(ref illegal);
-                    }
-                },
-            },
-            time);
+                    Interlocked.Increment(ref illegal);
+                }
+            });
         using var start = new ManualResetEventSlim();
 
         var workers = Enumerable.Range(0, Threads).Select(seed => new Thread(() =>

@@ -343,13 +343,9 @@ public sealed class CircuitBreakerTests
     }
 
     private CircuitBreaker Create(int threshold = 5) => new(
-        new CircuitBreakerOptions
-        {
-            FailureThreshold = threshold,
-            BreakDuration = Break,
-            OnStateChanged = (from, to) => _changes.Add((from, to)),
-        },
-        _time);
+        new CircuitBreakerOptions { FailureThreshold = threshold, BreakDuration = Break },
+        _time,
+        onTransition: (from, to) => _changes.Add((from, to)));
 
     private CircuitBreaker OpenedAndExpired()
     {

@@ -3,7 +3,7 @@ using Cortex.Mcp.Fast.Resilience;
 
 namespace Cortex.Mcp.Fast.Tests.Resilience;
 
-/// <summary>DESIGN §2: Resilience references no System.Net.Http type.</summary>
+/// <summary>DESIGN §2: Resilience references no System.Net.Http type; STYLE 18: the engine is internal.</summary>
 public sealed class ResilienceDependencyTests
 {
     [Fact]
@@ -31,5 +31,20 @@ public sealed class ResilienceDependencyTests
 
         Assert.NotEmpty(types);
         Assert.DoesNotContain(referenced, t => t.FullName?.StartsWith("System.Net.Http", StringComparison.Ordinal) == true);
+    }
+
+    [Fact]
+    public void ResilienceNamespace_HasNoPublicType_OptionsAndStateLiveInTheRootNamespace()
+    {
+        var exported = typeof(CircuitBreaker).Assembly.GetExportedTypes();
+
+        Assert.DoesNotContain(exported, t => t.Namespace == typeof(CircuitBreaker).Namespace);
+        Assert.All(
+            new[] { typeof(CircuitBreakerOptions), typeof(RetryOptions), typeof(RetryBudgetOptions), typeof(CircuitState), typeof(FailureKind) },
+            t =>
+            {
+                Assert.True(t.IsPublic, t.Name);
+                Assert.Equal("Cortex.Mcp.Fast", t.Namespace);
+            });
     }
 }

@@ -1,5 +1,3 @@
-using Cortex.Mcp.Fast.Resilience;
-
 namespace Cortex.Mcp.Fast.Tests.Resilience;
 
 /// <summary>Defaults, presets and validation (messages pinned) of the resilience options.</summary>
@@ -16,7 +14,6 @@ public sealed class ResilienceOptionsTests
         Assert.Equal(100, options.MinimumThroughput);
         Assert.Equal(TimeSpan.FromSeconds(30), options.SamplingDuration);
         Assert.True(options.Enabled);
-        Assert.Null(options.OnStateChanged);
         Assert.NotSame(CircuitBreakerOptions.Default, CircuitBreakerOptions.Default);
     }
 

@@ -5,7 +5,7 @@ namespace Cortex.Mcp.Fast.Resilience;
 
 /// <summary>The breaker's slow paths: probe admission, probe outcomes, stale outcomes and invariants.</summary>
 /// <remarks>Every state change here is one compare-and-swap on <c>_word</c>; see the class remarks in CircuitBreaker.cs.</remarks>
-public sealed partial class CircuitBreaker
+internal sealed partial class CircuitBreaker
 {
     /// <summary>The open, half-open or released path of <see cref="TryAcquire"/>.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -155,11 +155,11 @@ public sealed partial class CircuitBreaker
         }
     }
 
-    /// <summary>Counts a state change and raises the callback; called only by the CAS winner.</summary>
+    /// <summary>Counts a state change and raises the owner's hook; called only by the CAS winner.</summary>
     private void OnTransition(CircuitState from, CircuitState to)
     {
         Interlocked.Increment(ref _transitions);
-        _onStateChanged?.Invoke(from, to);
+        _onTransition?.Invoke(from, to);
     }
 
     /// <summary>Checks what every word written or read must satisfy (Debug builds only).</summary>

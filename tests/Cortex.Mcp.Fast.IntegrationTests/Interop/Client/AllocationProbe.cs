@@ -1,4 +1,3 @@
-using Cortex.Mcp.Fast.Discovery;
 using Xunit.Abstractions;
 
 namespace Cortex.Mcp.Fast.IntegrationTests.Interop.Client;

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using Cortex.Mcp.Fast.Discovery;
 using Cortex.Mcp.Fast.Transports.StreamableHttp;
 
 namespace Cortex.Mcp.Fast.IntegrationTests.Interop.Client;
@@ -121,7 +120,7 @@ public abstract class McpClientInteropTestsBase
         Assert.Equal(FailureKind.ToolError, ex.FailureKind);
         Assert.Equal(1, ex.Attempts);
         Assert.NotNull(ex.ContentJson);
-        Assert.Equal(Resilience.CircuitState.Closed, client.GetDiagnostics().Services["mcp"].CircuitState);
+        Assert.Equal(CircuitState.Closed, client.GetDiagnostics().Services["mcp"].CircuitState);
         Assert.Equal(0, client.GetDiagnostics().Services["mcp"].ConsecutiveFailures);
     }
 

@@ -1,4 +1,3 @@
-using Cortex.Mcp.Fast.Discovery;
 
 namespace Cortex.Mcp.Fast.IntegrationTests.Interop.Client;
 

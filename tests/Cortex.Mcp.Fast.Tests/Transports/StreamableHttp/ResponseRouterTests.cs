@@ -84,7 +84,7 @@ public sealed class ResponseRouterTests
         Route(x, """{"method":"notifications/progress","params":{"progress":1,"total":4,"progressToken":8},"jsonrpc":"2.0"}""");
         Route(x, """{"method":"notifications/progress","params":{"progress":2,"progressToken":"7"},"jsonrpc":"2.0"}""");
         var only = Assert.Single(reports);
-        Assert.Equal(new McpProgress(1, 4, null), only);
+        Assert.Equal((1d, (double?)4, (string?)null), (only.Progress, only.Total, only.Message));
     }
 
     [Fact]

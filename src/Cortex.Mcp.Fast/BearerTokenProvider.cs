@@ -1,13 +1,14 @@
-namespace Cortex.Mcp.Fast.Transports;
+namespace Cortex.Mcp.Fast;
 
 /// <summary>
 /// Supplies the bearer token of a service, caching it and coalescing concurrent refreshes into one.
 /// </summary>
 /// <remarks>
-/// The client asks <see cref="GetTokenAsync"/> before each request. After a 401 it calls
-/// <see cref="RefreshAsync"/> with the token that was refused and retries the call once: every caller that saw the
-/// same stale token shares one refresh. Tokens never appear in logs, exception messages or diagnostics.
-/// Thread-safe.
+/// Use <see cref="FromStatic"/> or <see cref="FromDelegate"/>, or derive and implement
+/// <see cref="AcquireTokenAsync"/>, and set the provider as <see cref="HttpOptions.BearerTokenProvider"/>.
+/// The client fetches a token at first use and reuses it for every request. After a 401 it fetches a new one and
+/// retries the call once: every call that saw the same refused token shares one fetch. Tokens never appear in logs,
+/// exception messages or diagnostics. Thread-safe.
 /// </remarks>
 public abstract class BearerTokenProvider
 {
@@ -20,7 +21,7 @@ public abstract class BearerTokenProvider
 
     /// <summary>Returns the cached token, fetching one first if none is cached.</summary>
     /// <param name="cancellationToken">Cancels the wait (not a shared fetch already under way).</param>
-    public ValueTask<string> GetTokenAsync(CancellationToken cancellationToken)
+    internal ValueTask<string> GetTokenAsync(CancellationToken cancellationToken)
     {
         var current = Volatile.Read(ref _current);
         if (current is { IsCompletedSuccessfully: true })
@@ -37,7 +38,7 @@ public abstract class BearerTokenProvider
     /// </summary>
     /// <param name="staleToken">The token the server refused.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
-    public ValueTask<string> RefreshAsync(string staleToken, CancellationToken cancellationToken) =>
+    internal ValueTask<string> RefreshAsync(string staleToken, CancellationToken cancellationToken) =>
         new(GetOrStartFetch(staleToken).WaitAsync(cancellationToken));
 
     /// <summary>A provider that always returns <paramref name="token"/>.</summary>

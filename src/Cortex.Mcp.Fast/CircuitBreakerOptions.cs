@@ -1,16 +1,24 @@
-namespace Cortex.Mcp.Fast.Resilience;
+using Cortex.Mcp.Fast.Resilience;
+
+namespace Cortex.Mcp.Fast;
 
 /// <summary>
-/// Settings of a <see cref="CircuitBreaker"/>. Setters validate at once; the breaker copies the values when it is
-/// built, so changing an options object later does not affect breakers already built from it.
+/// Settings of a service's circuit breaker, which fails calls fast with <see cref="CircuitOpenException"/> while
+/// the service looks down: Closed → Open after too many failures, Open → HalfOpen once <see cref="BreakDuration"/>
+/// has passed, then one probe call closes or re-opens it. Setters validate at once; the values are copied when a
+/// service starts, so changing an options object later does not affect services already running.
 /// </summary>
 /// <remarks>
 /// Two modes. <b>Consecutive-failure mode</b> (the default, <see cref="FailureRatio"/> is <see langword="null"/>):
 /// the circuit opens after <see cref="FailureThreshold"/> failures in a row, which suits the low-traffic services
-/// a ratio never sees enough calls from (the seed's breaker, Polly v7, Envoy's <c>consecutive_5xx</c>).
+/// a ratio never sees enough calls from (Polly v7, Envoy's <c>consecutive_5xx</c>).
 /// <b>Failure-ratio mode</b> (<see cref="FailureRatio"/> set): the circuit opens when, within the last
 /// <see cref="SamplingDuration"/>, at least <see cref="MinimumThroughput"/> calls finished and the share of failures
 /// is at least <see cref="FailureRatio"/> (Polly v8's test, with <c>&gt;=</c>).
+/// <para>To watch a breaker, read <see cref="Diagnostics.ServiceDiagnostics.CircuitState"/> from
+/// <see cref="NetworkMcpClient.GetDiagnostics"/>, or listen to the <c>mcp.client.breaker.transitions</c> counter of
+/// the <see cref="Diagnostics.McpTelemetry"/> meter (tagged with the service and the state entered); every change is
+/// also logged.</para>
 /// </remarks>
 public sealed class CircuitBreakerOptions
 {
@@ -50,7 +58,7 @@ public sealed class CircuitBreakerOptions
     /// <summary>Backing field of <see cref="SamplingDuration"/>.</summary>
     private TimeSpan _samplingDuration = DefaultSamplingDuration;
 
-    /// <summary>The seed's breaker: opens after 5 consecutive failures, stays open 30 s. A new instance each time.</summary>
+    /// <summary>Opens after 5 consecutive failures, stays open 30 s. A new instance each time.</summary>
     public static CircuitBreakerOptions Default => new();
 
     /// <summary>
@@ -72,7 +80,7 @@ public sealed class CircuitBreakerOptions
     public bool Enabled { get; set; } = true;
 
     /// <summary>Consecutive failures that open a closed circuit (consecutive-failure mode only).</summary>
-    /// <value>The default value is 5 (the seed's <c>failure_threshold</c>). Must be at least 1.</value>
+    /// <value>The default value is 5. Must be at least 1.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
     public int FailureThreshold
     {
@@ -89,7 +97,7 @@ public sealed class CircuitBreakerOptions
     }
 
     /// <summary>How long an opened circuit rejects calls before admitting one probe.</summary>
-    /// <value>The default value is 30 seconds (the seed's <c>recovery_time</c>). Must lie between 1 ms and 1 day.</value>
+    /// <value>The default value is 30 seconds. Must lie between 1 ms and 1 day.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is outside 1 ms to 1 day.</exception>
     public TimeSpan BreakDuration
     {
@@ -156,22 +164,10 @@ public sealed class CircuitBreakerOptions
         }
     }
 
-    /// <summary>
-    /// Called with (from, to) after each state change, by the thread whose compare-and-swap made it, so that
-    /// diagnostics can count transitions without locks.
-    /// </summary>
-    /// <value>The default value is <see langword="null"/>.</value>
-    /// <remarks>
-    /// It runs inline on a caller's thread, so it must be fast and must not throw (an exception reaches the caller
-    /// of the breaker method, after the transition has happened). Under contention two callbacks can run at once
-    /// and be observed out of order; <see cref="CircuitBreaker.Transitions"/> is the exact count.
-    /// </remarks>
-    public Action<CircuitState, CircuitState>? OnStateChanged { get; set; }
-
     /// <summary>Checks every value again; throws the same exceptions as the setters.</summary>
     /// <remarks>Setters already validate each value; this exists so that a breaker can trust what it copies.</remarks>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>
-    public void Validate()
+    internal void Validate()
     {
         FailureThreshold = _failureThreshold;
         BreakDuration = _breakDuration;

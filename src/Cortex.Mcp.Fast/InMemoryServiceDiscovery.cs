@@ -1,24 +1,6 @@
-namespace Cortex.Mcp.Fast.Discovery;
+namespace Cortex.Mcp.Fast;
 
-/// <summary>Resolves logical service names to endpoints (the seed's ServiceDiscovery).</summary>
-/// <remarks>Implementations are thread-safe. <see cref="EndpointChanged"/> lets a running client move a service to a
-/// new endpoint without a restart: new calls go to the new endpoint while the old pool drains and closes.</remarks>
-public interface IServiceDiscovery
-{
-    /// <summary>Raised after a service's endpoint is registered, changed or removed. The argument is the service name.</summary>
-    event Action<string>? EndpointChanged;
-
-    /// <summary>Returns the endpoint of <paramref name="service"/>, or null when it is unknown.</summary>
-    ValueTask<Uri?> ResolveAsync(string service, CancellationToken cancellationToken = default);
-
-    /// <summary>Registers or replaces the endpoint of <paramref name="service"/>.</summary>
-    ValueTask RegisterAsync(string service, Uri endpoint, CancellationToken cancellationToken = default);
-
-    /// <summary>Removes <paramref name="service"/>; true if it was registered.</summary>
-    ValueTask<bool> DeregisterAsync(string service, CancellationToken cancellationToken = default);
-}
-
-/// <summary>An in-memory registry (the seed's SimpleServiceDiscovery). Thread-safe.</summary>
+/// <summary>An in-memory registry of service endpoints. Thread-safe.</summary>
 public sealed class InMemoryServiceDiscovery : IServiceDiscovery
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Uri> _endpoints = new(StringComparer.Ordinal);
@@ -90,16 +72,5 @@ public sealed class InMemoryServiceDiscovery : IServiceDiscovery
         }
 
         return endpoint;
-    }
-}
-
-/// <summary>Discovery does not know the service.</summary>
-public sealed class ServiceNotFoundException : ServiceCallException
-{
-    /// <summary>Creates the exception.</summary>
-    public ServiceNotFoundException(string service, string tool)
-        : base(service, tool, $"Service '{service}' is not registered with service discovery.", FailureKind.Other)
-    {
-        RequestNotSent = true;
     }
 }

@@ -1,7 +1,7 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 
-namespace Cortex.Mcp.Fast.Transports;
+namespace Cortex.Mcp.Fast;
 
 /// <summary>TLS settings of a service's connection pool. Certificate validation is on by default.</summary>
 public sealed class TlsOptions

@@ -1,7 +1,14 @@
-namespace Cortex.Mcp.Fast.Resilience;
+using Cortex.Mcp.Fast.Resilience;
 
-/// <summary>Settings of a <see cref="RetryBudget"/> (Finagle's <c>RetryBudget(ttl, minRetriesPerSec,
-/// percentCanRetry)</c>; Tower's budget has the same shape). Setters validate at once.</summary>
+namespace Cortex.Mcp.Fast;
+
+/// <summary>
+/// Settings of a service's retry budget, which keeps its retries under a share of its traffic so that an outage
+/// does not multiply the load on it: within the last <see cref="TimeToLive"/>, retries may not exceed
+/// <c>RetryRatio × requests + MinRetriesPerSecond × TimeToLive</c> (Finagle's <c>RetryBudget</c>; Tower's budget has
+/// the same shape). When the budget is spent a call fails with its last error instead of retrying. Setters validate
+/// at once.
+/// </summary>
 public sealed class RetryBudgetOptions
 {
     /// <summary>Finagle's default of <see cref="RetryRatio"/>.</summary>
@@ -79,7 +86,7 @@ public sealed class RetryBudgetOptions
 
     /// <summary>Checks every value again; throws the same exceptions as the setters.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>
-    public void Validate()
+    internal void Validate()
     {
         TimeToLive = _timeToLive;
         MinRetriesPerSecond = _minRetriesPerSecond;

@@ -1,14 +1,15 @@
-namespace Cortex.Mcp.Fast.Resilience;
+using Cortex.Mcp.Fast.Resilience;
+
+namespace Cortex.Mcp.Fast;
 
 /// <summary>
-/// Retry and backoff settings. Setters validate each value at once; <see cref="Validate"/> also checks that
-/// <see cref="MaxDelay"/> is not below <see cref="BaseDelay"/>.
+/// Retry and backoff settings. Setters validate each value at once; <see cref="McpServiceOptions.Validate"/> (run
+/// when the client is built) also checks that <see cref="MaxDelay"/> is not below <see cref="BaseDelay"/>.
 /// </summary>
 /// <remarks>
 /// Retry <c>n</c> (0-based) waits <c>min(MaxDelay, BaseDelay × 2^n × (1 ± JitterFactor))</c>: with the defaults
-/// about 0.1, 0.2 and 0.4 s (the seed's 0.1 s × 2^attempt), each ±20 % like gRPC's connection backoff. A server's
-/// <c>Retry-After</c> longer than that wins, and no delay may pass the call's deadline
-/// (see <see cref="RetryPolicy.TryGetRetryDelay"/>).
+/// about 0.1, 0.2 and 0.4 s, each ±20 % like gRPC's connection backoff. A server's <c>Retry-After</c> longer than
+/// that wins, and no delay may pass the call's deadline (<see cref="McpServiceOptions.CallTimeout"/>).
 /// </remarks>
 public sealed class RetryOptions
 {
@@ -49,7 +50,7 @@ public sealed class RetryOptions
     public static RetryOptions NoRetry => new() { MaxRetries = 0 };
 
     /// <summary>Retries after the first attempt; 0 means one attempt only.</summary>
-    /// <value>The default value is 3 (the seed's). Must lie between 0 and 100.</value>
+    /// <value>The default value is 3. Must lie between 0 and 100.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is outside 0 to 100.</exception>
     public int MaxRetries
     {
@@ -66,7 +67,7 @@ public sealed class RetryOptions
     }
 
     /// <summary>The delay before the first retry, before jitter; doubled for each later retry.</summary>
-    /// <value>The default value is 100 ms (the seed's 0.1 s). Must lie between 0 and 1 day.</value>
+    /// <value>The default value is 100 ms. Must lie between 0 and 1 day.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is outside 0 to 1 day.</exception>
     public TimeSpan BaseDelay
     {
@@ -80,7 +81,7 @@ public sealed class RetryOptions
 
     /// <summary>The cap on a computed backoff, jitter included. A longer <c>Retry-After</c> is still honoured.</summary>
     /// <value>The default value is 10 seconds. Must lie between 0 and 1 day, and not below <see cref="BaseDelay"/>
-    /// (checked by <see cref="Validate"/>).</value>
+    /// (checked when the client is built).</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is outside 0 to 1 day.</exception>
     public TimeSpan MaxDelay
     {
@@ -113,7 +114,7 @@ public sealed class RetryOptions
     /// <summary>Checks every value and their relation.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range, or <see cref="MaxDelay"/> is below
     /// <see cref="BaseDelay"/>.</exception>
-    public void Validate()
+    internal void Validate()
     {
         MaxRetries = _maxRetries;
         BaseDelay = _baseDelay;

@@ -1,6 +1,6 @@
-namespace Cortex.Mcp.Fast.Resilience;
+namespace Cortex.Mcp.Fast;
 
-/// <summary>The state of a <see cref="CircuitBreaker"/>.</summary>
+/// <summary>The state of a service's circuit breaker (see <see cref="CircuitBreakerOptions"/>).</summary>
 public enum CircuitState
 {
     /// <summary>Calls flow; failures are being counted.</summary>
