@@ -87,6 +87,12 @@ public enum TimeoutLimit
 
     /// <summary>The time allowed to open a resource stream (receive its response headers).</summary>
     StreamOpen,
+
+    /// <summary>A stream kept a line incomplete for longer than <see cref="StreamOptions.LineProgressTimeout"/> (a trickling server).</summary>
+    LineProgress,
+
+    /// <summary>A resource stream carried no data event for longer than <see cref="StreamOptions.EventProgressTimeout"/>.</summary>
+    EventProgress,
 }
 
 /// <summary>A call ran out of time; <see cref="Limit"/> says which limit fired.</summary>
@@ -110,6 +116,8 @@ public sealed class CallTimeoutException : ServiceCallException
     {
         TimeoutLimit.Connect => "connect timeout",
         TimeoutLimit.StreamOpen => "stream-open timeout",
+        TimeoutLimit.LineProgress => "line-progress limit",
+        TimeoutLimit.EventProgress => "event-progress limit",
         _ => "deadline",
     };
 }

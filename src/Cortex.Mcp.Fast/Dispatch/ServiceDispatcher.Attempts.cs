@@ -63,6 +63,10 @@ internal sealed partial class ServiceDispatcher
                     OnAttemptFailed(call, endpoint, in permit, typed);
                     break;
 
+                case TransportFailure reported:
+                    OnAttemptFailed(call, endpoint, in permit, ErrorFactory.FromFailure(ServiceName, call.Tool, reported, 0, OperationKind.Tool));
+                    break;
+
                 default:
                     // A transport broke its contract; still a typed error for the caller.
                     OnAttemptFailed(call, endpoint, in permit, new ServiceCallException(ServiceName, call.Tool, $"Call to '{ServiceName}/{call.Tool}' failed unexpectedly.", FailureKind.Other, failure));

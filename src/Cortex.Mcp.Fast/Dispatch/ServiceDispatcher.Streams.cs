@@ -1,6 +1,6 @@
-using Cortex.Mcp.Fast.Errors;
 using System.Runtime.CompilerServices;
 using Cortex.Mcp.Fast.Diagnostics;
+using Cortex.Mcp.Fast.Errors;
 using Cortex.Mcp.Fast.Resilience;
 using Cortex.Mcp.Fast.Transports;
 
@@ -80,6 +80,11 @@ internal sealed partial class ServiceDispatcher
                     {
                         outcome = FailureClassifier.IsBreakerFailure(ex.FailureKind, ex.StatusCode) ? 2 : 1;
                         throw;
+                    }
+                    catch (TransportFailure failure)
+                    {
+                        outcome = FailureClassifier.IsBreakerFailure(failure.Kind, failure.StatusCode, failure.JsonRpcCode) ? 2 : failure.NotSent ? 0 : 1;
+                        throw ErrorFactory.FromFailure(ServiceName, path, failure, 1, OperationKind.Resource);
                     }
                     catch (OperationCanceledException) when (_shutdown.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
                     {

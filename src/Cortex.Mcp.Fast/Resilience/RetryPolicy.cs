@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Cortex.Mcp.Fast.Resilience;
 
 /// <summary>
@@ -8,20 +6,6 @@ namespace Cortex.Mcp.Fast.Resilience;
 /// </summary>
 internal static class RetryPolicy
 {
-    /// <summary>
-    /// HTTP-date forms a recipient must accept (RFC 9110 §5.6.7): IMF-fixdate, then the obsolete RFC 850 and
-    /// asctime forms.
-    /// </summary>
-    private static readonly string[] s_httpDateFormats =
-    [
-        "ddd, dd MMM yyyy HH':'mm':'ss 'GMT'",
-        "dddd, dd'-'MMM'-'yy HH':'mm':'ss 'GMT'",
-        "ddd MMM d HH':'mm':'ss yyyy",
-    ];
-
-    /// <summary>Largest delta-seconds value a <see cref="TimeSpan"/> holds; larger values saturate.</summary>
-    private static readonly long s_maxDeltaSeconds = TimeSpan.MaxValue.Ticks / TimeSpan.TicksPerSecond;
-
     /// <summary>The jittered exponential backoff before retry number <paramref name="attempt"/>.</summary>
     /// <param name="attempt">0-based retry number: 0 for the wait after the first (original) attempt failed.</param>
     /// <param name="options">The settings.</param>
@@ -57,7 +41,7 @@ internal static class RetryPolicy
     /// <param name="attempt">0-based retry number (the count of retries already made).</param>
     /// <param name="options">The settings.</param>
     /// <param name="random01">A uniform random number in [0, 1] for the jitter.</param>
-    /// <param name="retryAfter">The server's <c>Retry-After</c>, if it sent one (see <see cref="TryParseRetryAfter"/>).</param>
+    /// <param name="retryAfter">The server's <c>Retry-After</c>, if it sent one (parsed by the transport).</param>
     /// <param name="remainingUntilDeadline">Time left before the call's deadline.</param>
     /// <param name="delay">The delay to wait before retrying; zero when the result is false.</param>
     /// <returns>False when no retries are left or when the delay would reach the deadline (fail fast then).</returns>
@@ -93,57 +77,5 @@ internal static class RetryPolicy
 
         delay = candidate;
         return true;
-    }
-
-    /// <summary>Parses an HTTP <c>Retry-After</c> value: delta-seconds or an HTTP-date (RFC 9110 §10.2.3).</summary>
-    /// <param name="value">The header value; surrounding whitespace is ignored.</param>
-    /// <param name="now">The current time, for the HTTP-date form.</param>
-    /// <param name="delay">The delay; zero for a date in the past; saturated at <see cref="TimeSpan.MaxValue"/>
-    /// for an absurd number of seconds.</param>
-    /// <returns>False for anything else (empty, signs, fractions, garbage): the caller then ignores the header.</returns>
-    public static bool TryParseRetryAfter(ReadOnlySpan<char> value, DateTimeOffset now, out TimeSpan delay)
-    {
-        // Spec: "Retry-After = HTTP-date / delay-seconds", "delay-seconds = 1*DIGIT".
-        value = value.Trim();
-        delay = TimeSpan.Zero;
-        if (value.IsEmpty)
-        {
-            return false;
-        }
-
-        if (char.IsAsciiDigit(value[0]))
-        {
-            long seconds = 0;
-            foreach (char c in value)
-            {
-                if (!char.IsAsciiDigit(c))
-                {
-                    return TryParseHttpDate(value, now, out delay);
-                }
-
-                seconds = seconds > s_maxDeltaSeconds ? seconds : (seconds * 10) + (c - '0');
-            }
-
-            delay = seconds > s_maxDeltaSeconds ? TimeSpan.MaxValue : TimeSpan.FromSeconds(seconds);
-            return true;
-        }
-
-        return TryParseHttpDate(value, now, out delay);
-    }
-
-    /// <summary>The HTTP-date branch of <see cref="TryParseRetryAfter"/>.</summary>
-    private static bool TryParseHttpDate(ReadOnlySpan<char> value, DateTimeOffset now, out TimeSpan delay)
-    {
-        const DateTimeStyles Styles = DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal
-            | DateTimeStyles.AllowInnerWhite;
-        if (DateTimeOffset.TryParseExact(value, s_httpDateFormats, CultureInfo.InvariantCulture, Styles, out var date))
-        {
-            TimeSpan until = date - now;
-            delay = until > TimeSpan.Zero ? until : TimeSpan.Zero;
-            return true;
-        }
-
-        delay = TimeSpan.Zero;
-        return false;
     }
 }

@@ -92,18 +92,32 @@ public sealed class HostileServerTests
     }
 
     [Fact]
-    public async Task StreamCutAfterEvents_HandsOutEveryEventThenRaisesResourceStreamException()
+    public async Task StreamCutAfterEvents_ResumesWithLastEventIdAndHandsOutEveryEventOnce()
     {
-        // Four complete events in a chunked body, then FIN without the terminating chunk: a cut mid-stream that,
-        // unlike an RST, cannot lose the bytes already sent.
+        // First connection: four complete events in a chunked body, then FIN without the terminating chunk (a cut
+        // that, unlike an RST, cannot lose the bytes already sent). The client must reopen with Last-Event-ID: 3
+        // after the server's retry, and the second connection finishes the resource cleanly.
+        var connections = 0;
+        string? resumedHead = null;
         await using var server = RawTcpTestServer.Start(RawFault.Custom(async (pipe, ct) =>
         {
-            await RawFault.ReadRequestHeadAsync(pipe.Input, ct);
-            var body = new StringBuilder();
-            for (var i = 0; i < 4; i++)
+            var head = await RawFault.ReadRequestHeadAsync(pipe.Input, ct);
+            var first = Interlocked.Increment(ref connections) == 1;
+            if (!first)
             {
-                var data = $"id: {i}\ndata: {{\"index\":{i}}}\n\n";
+                resumedHead = head;
+            }
+
+            var body = new StringBuilder();
+            for (var i = first ? 0 : 4; i < (first ? 4 : 6); i++)
+            {
+                var data = $"{(i == 0 ? "retry: 10\n" : string.Empty)}id: {i}\ndata: {{\"index\":{i}}}\n\n";
                 body.Append(System.Globalization.CultureInfo.InvariantCulture, $"{Encoding.UTF8.GetByteCount(data):x}\r\n{data}\r\n");
+            }
+
+            if (!first)
+            {
+                body.Append("0\r\n\r\n");
             }
 
             await pipe.Output.WriteAsync(Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n" + body), ct);
@@ -111,17 +125,45 @@ public sealed class HostileServerTests
         await using var client = await ClientFor(server, retries: 0);
         var items = new List<int>();
 
+        await foreach (var item in client.GetResourceAsync("raw", "cut/4").WithCancellation(new CancellationTokenSource(Bound).Token))
+        {
+            items.Add(item.GetProperty("index").GetInt32());
+        }
+
+        Assert.Equal([0, 1, 2, 3, 4, 5], items);
+        Assert.Equal(2, Volatile.Read(ref connections));
+        Assert.Contains("Last-Event-ID: 3", resumedHead, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task StreamCutBeforeAnyEventId_RaisesResourceStreamExceptionWithoutReconnecting()
+    {
+        // Without an event id a reconnect would replay the items already handed out: the stream ends typed instead.
+        var connections = 0;
+        await using var server = RawTcpTestServer.Start(RawFault.Custom(async (pipe, ct) =>
+        {
+            await RawFault.ReadRequestHeadAsync(pipe.Input, ct);
+            Interlocked.Increment(ref connections);
+            const string Data = "data: {\"index\":0}\n\n";
+            var chunk = $"{Encoding.UTF8.GetByteCount(Data):x}\r\n{Data}\r\n";
+            await pipe.Output.WriteAsync(Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk), ct);
+        }));
+        await using var client = await ClientFor(server, retries: 0);
+        var items = new List<int>();
+
         var ex = await Record.ExceptionAsync(async () =>
         {
-            await foreach (var item in client.GetResourceAsync("raw", "cut/4").WithCancellation(new CancellationTokenSource(Bound).Token))
+            await foreach (var item in client.GetResourceAsync("raw", "cut/1").WithCancellation(new CancellationTokenSource(Bound).Token))
             {
                 items.Add(item.GetProperty("index").GetInt32());
             }
         });
 
         var stream = Assert.IsType<ResourceStreamException>(ex);
-        Assert.Equal("cut/4", stream.Path);
-        Assert.Equal([0, 1, 2, 3], items);
+        Assert.Equal("cut/1", stream.Path);
+        Assert.Equal(FailureKind.NetworkError, stream.FailureKind);
+        Assert.Equal([0], items);
+        Assert.Equal(1, Volatile.Read(ref connections));
     }
 
     private static async Task<NetworkMcpClient> ClientFor(RawTcpTestServer server, int retries, Action<McpServiceOptions>? configure = null)

@@ -3,7 +3,7 @@ using FsCheck.Xunit;
 
 namespace Cortex.Mcp.Fast.Tests.Resilience;
 
-/// <summary>Backoff bounds, deadline handling and Retry-After parsing.</summary>
+/// <summary>Backoff bounds and deadline handling.</summary>
 public sealed class RetryPolicyTests
 {
     private static readonly DateTimeOffset Now = new(1994, 11, 6, 8, 49, 7, TimeSpan.Zero);
@@ -103,44 +103,5 @@ public sealed class RetryPolicyTests
         Assert.False(RetryPolicy.TryGetRetryDelay(
             0, RetryOptions.Default, 0.5, TimeSpan.FromDays(1), TimeSpan.FromSeconds(30), out _));
         Assert.False(RetryPolicy.TryGetRetryDelay(0, RetryOptions.NoRetry, 0.5, null, TimeSpan.FromSeconds(30), out _));
-    }
-
-    [Theory]
-    [InlineData("120", 120)]
-    [InlineData("0", 0)]
-    [InlineData(" 5 ", 5)]
-    [InlineData("86400", 86400)]
-    [InlineData("Sun, 06 Nov 1994 08:49:37 GMT", 30)]
-    [InlineData("Sunday, 06-Nov-94 08:49:37 GMT", 30)]
-    [InlineData("Sun Nov  6 08:49:37 1994", 30)]
-    [InlineData("Sun, 06 Nov 1994 08:48:37 GMT", 0)]
-    public void TryParseRetryAfter_Valid_Parsed(string value, int expectedSeconds)
-    {
-        Assert.True(RetryPolicy.TryParseRetryAfter(value, Now, out var delay));
-        Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), delay);
-    }
-
-    [Theory]
-    [InlineData("")]
-    [InlineData("   ")]
-    [InlineData("-5")]
-    [InlineData("+5")]
-    [InlineData("1.5")]
-    [InlineData("5s")]
-    [InlineData("1e3")]
-    [InlineData("garbage")]
-    [InlineData("Sun, 06 Nov 1994 08:49:37 PST")]
-    [InlineData("Sun, 32 Nov 1994 08:49:37 GMT")]
-    public void TryParseRetryAfter_Invalid_Rejected(string value)
-    {
-        Assert.False(RetryPolicy.TryParseRetryAfter(value, Now, out var delay));
-        Assert.Equal(TimeSpan.Zero, delay);
-    }
-
-    [Fact]
-    public void TryParseRetryAfter_AbsurdSeconds_Saturates()
-    {
-        Assert.True(RetryPolicy.TryParseRetryAfter("99999999999999999999999999", Now, out var delay));
-        Assert.Equal(TimeSpan.MaxValue, delay);
     }
 }

@@ -1,64 +1,48 @@
 using System.Collections.Concurrent;
-using System.IO.Pipelines;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using System.Text.Unicode;
+using Cortex.Mcp.Fast.Diagnostics;
 using Cortex.Mcp.Fast.Errors;
-using Cortex.Mcp.Fast.Resilience;
-using Cortex.Mcp.Fast.ServerSentEvents;
+using Cortex.Mcp.Fast.Transports.Http;
+using Cortex.Mcp.Fast.Transports.Streams;
 
 namespace Cortex.Mcp.Fast.Transports.Rest;
 
 /// <summary>
-/// The seed's REST+SSE protocol (DESIGN §4.1): <c>POST {endpoint}/tool/{tool}</c> with the arguments as the JSON
-/// body, <c>GET {endpoint}/resource/{path}</c> answered with an SSE stream of JSON items.
+/// The REST+SSE protocol: <c>POST {endpoint}/tool/{tool}</c> with the arguments as the JSON body, answered by a JSON
+/// result; <c>GET {endpoint}/resource/{path}</c> answered with an SSE stream of JSON items, resumed with
+/// <c>Last-Event-ID</c> when it breaks.
 /// </summary>
-/// <remarks>Thread-safe; one instance per endpoint, shared by the service's workers and streams.</remarks>
+/// <remarks>Thread-safe; one instance per endpoint, shared by the service's workers and streams. Failures are
+/// reported as <see cref="TransportFailure"/>s.</remarks>
 internal sealed class RestTransport : IMcpTransport
 {
-    private static readonly MediaTypeWithQualityHeaderValue s_acceptEventStream = new("text/event-stream");
-
-    private readonly HttpEndpoint _http;
+    private readonly HttpEngine _http;
     private readonly McpServiceOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly AuthHeaderCache? _auth;
+    private readonly SecretRedactor _redactor;
+    private readonly KeyValuePair<string, object?> _serviceTag;
     private readonly ConcurrentDictionary<string, Uri> _toolUris = new(StringComparer.Ordinal);
-    private readonly string _service;
 
+    /// <summary>Creates the transport.</summary>
+    /// <param name="service">The service name, for telemetry tags only (errors are named by the caller).</param>
+    /// <param name="endpoint">The endpoint.</param>
+    /// <param name="options">The service's settings snapshot.</param>
+    /// <param name="timeProvider">The clock.</param>
     public RestTransport(string service, Uri endpoint, McpServiceOptions options, TimeProvider timeProvider)
     {
-        _service = service;
         _options = options;
         _timeProvider = timeProvider;
-        _http = new HttpEndpoint(endpoint, options, options.Queue.WorkerCount + options.Streams.MaxConcurrent);
+        _http = new HttpEngine(endpoint, options, options.Queue.WorkerCount + options.Streams.MaxConcurrent);
         _auth = options.Http.BearerTokenProvider is { } provider ? new AuthHeaderCache(provider) : null;
+        _redactor = new SecretRedactor(_auth);
+        _serviceTag = McpTelemetry.ServiceTag(service);
     }
 
     public Uri Address => _http.BaseAddress;
-
-    public ValueTask<ToolResult> CallToolAsync(string tool, ReadOnlyMemory<byte> argumentsUtf8, IProgress<McpProgress>? progress, CancellationToken cancellationToken) =>
-        CallToolAsync(_service, tool, argumentsUtf8, progress, cancellationToken);
-
-    /// <remarks>REST replies are plain JSON bodies: there is never anything to resume.</remarks>
-    public ValueTask<ToolResult> ResumeToolCallAsync(ToolCallResumption resumption, CancellationToken cancellationToken) =>
-        throw new InvalidOperationException("The REST protocol never asks for a resumption.");
-
-    public ValueTask<IReadOnlyList<McpToolInfo>> ListToolsAsync(CancellationToken cancellationToken) =>
-        ValueTask.FromException<IReadOnlyList<McpToolInfo>>(TransportFailure.NotSupported("the REST protocol has no tools/list; it needs MCP Streamable HTTP."));
-
-    public IAsyncEnumerable<T> ReadResourceAsync<T>(string path, Utf8ItemReader<T> readItem, Action<Exception> onInvalidItem, CancellationToken cancellationToken) =>
-        StreamResourceAsync(_service, path, readItem, onInvalidItem, cancellationToken);
-
-#pragma warning disable CS1998 // an iterator that fails on its first move, like every other stream failure
-    public async IAsyncEnumerable<McpResourceUpdate> SubscribeResourceAsync(string uri, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        throw TransportFailure.NotSupported("the REST protocol has no resource subscriptions; they need MCP Streamable HTTP.");
-#pragma warning disable CS0162 // an iterator needs a yield
-        yield break;
-#pragma warning restore CS0162
-    }
-#pragma warning restore CS1998
 
     public int OpenConnections => _http.OpenConnections;
 
@@ -109,7 +93,7 @@ internal sealed class RestTransport : IMcpTransport
 
     /// <remarks>The REST protocol has no progress notifications: <paramref name="progress"/> is ignored.</remarks>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<ToolResult> CallToolAsync(string service, string tool, ReadOnlyMemory<byte> argumentsUtf8, IProgress<McpProgress>? progress, CancellationToken cancellationToken)
+    public async ValueTask<ToolResult> CallToolAsync(string tool, ReadOnlyMemory<byte> argumentsUtf8, IProgress<McpProgress>? progress, CancellationToken cancellationToken)
     {
         var uri = _toolUris.GetOrAdd(tool, static (name, baseAddress) => new Uri(baseAddress, "tool/" + Uri.EscapeDataString(name)), _http.BaseAddress);
         var refreshed = false;
@@ -130,7 +114,7 @@ internal sealed class RestTransport : IMcpTransport
                 responseStarted = true;
                 if (response.StatusCode == HttpStatusCode.OK)
                 {
-                    return await ReadResultAsync(response, service, tool, cancellationToken).ConfigureAwait(false);
+                    return await ReadResultAsync(response, cancellationToken).ConfigureAwait(false);
                 }
 
                 if (response.StatusCode == HttpStatusCode.Unauthorized && sentToken is not null && !refreshed)
@@ -141,72 +125,47 @@ internal sealed class RestTransport : IMcpTransport
                     continue;
                 }
 
-                throw await HttpBodies.CreateErrorAsync(response, service, tool, _timeProvider, cancellationToken).ConfigureAwait(false);
+                var error = await HttpErrorResponse.ReadAsync(response, _timeProvider, _redactor, cancellationToken).ConfigureAwait(false);
+                throw error.ToFailure();
             }
-            catch (Exception ex) when (ex is not ServiceCallException && HttpFailures.Map(ex, service, tool, _http, responseStarted, cancellationToken) is { } typed)
+            catch (Exception ex) when (ex is not TransportFailure && HttpFailureMapper.Map(ex, _http.ConnectTimeout, responseStarted, cancellationToken) is { } failure)
             {
-                throw typed;
+                throw failure;
             }
         }
     }
 
-    public async IAsyncEnumerable<T> StreamResourceAsync<T>(
-        string service,
-        string path,
-        Utf8ItemReader<T> readItem,
-        Action<Exception> onInvalidItem,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <remarks>REST replies are plain JSON bodies: there is never anything to resume.</remarks>
+    public ValueTask<ToolResult> ResumeToolCallAsync(ToolCallResumption resumption, CancellationToken cancellationToken) =>
+        throw new InvalidOperationException("The REST protocol never asks for a resumption.");
+
+    public ValueTask<IReadOnlyList<McpToolInfo>> ListToolsAsync(CancellationToken cancellationToken) =>
+        ValueTask.FromException<IReadOnlyList<McpToolInfo>>(TransportFailure.NotSupported("the REST protocol has no tools/list; it needs MCP Streamable HTTP."));
+
+    public async IAsyncEnumerable<T> ReadResourceAsync<T>(string path, Utf8ItemReader<T> readItem, Action<Exception> onInvalidItem, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var escaped = ToolNames.EscapeResourcePath(path, out var reason) ?? throw new InvalidToolNameException(service, path, reason!);
+        var escaped = ToolNames.EscapeResourcePath(path, out var reason) ?? throw TransportFailure.InvalidTarget(reason!);
         var uri = new Uri(_http.BaseAddress, "resource/" + escaped);
         if (!uri.AbsolutePath.StartsWith(_http.BaseAddress.AbsolutePath, StringComparison.Ordinal))
         {
-            throw new InvalidToolNameException(service, path, "the resource path leaves the endpoint's base path.");
+            throw TransportFailure.InvalidTarget("the resource path leaves the endpoint's base path.");
         }
 
-        using var response = await OpenStreamAsync(service, path, uri, cancellationToken).ConfigureAwait(false);
-        Stream body;
-        try
+        var stream = new ResumableEventStream(new ResourceSource(this, uri), _options.Streams, watchEvents: true, _timeProvider, OnReconnect);
+        await using (stream.ConfigureAwait(false))
         {
-            body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            throw StreamFailure(service, path, ex);
-        }
-
-        var pipe = PipeReader.Create(body, new StreamPipeReaderOptions(leaveOpen: false));
-        using var events = new SseEventReader(pipe, SseParserOptions.Default);
-        try
-        {
-            while (true)
+            while (await stream.MoveNextAsync(cancellationToken).ConfigureAwait(false))
             {
-                bool more;
-                try
-                {
-                    more = await events.MoveNextAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-                {
-                    throw StreamFailure(service, path, ex);
-                }
-
-                if (!more)
-                {
-                    yield break;
-                }
-
-                if (TryReadItem(events, readItem, onInvalidItem, out var item))
+                if (TryReadItem(stream, readItem, onInvalidItem, out var item))
                 {
                     yield return item;
                 }
             }
         }
-        finally
-        {
-            await pipe.CompleteAsync().ConfigureAwait(false);
-        }
     }
+
+    public IAsyncEnumerable<McpResourceUpdate> SubscribeResourceAsync(string uri, CancellationToken cancellationToken) =>
+        Fail<McpResourceUpdate>(TransportFailure.NotSupported("the REST protocol has no resource subscriptions; they need MCP Streamable HTTP."));
 
     public ValueTask DisposeAsync()
     {
@@ -214,101 +173,92 @@ internal sealed class RestTransport : IMcpTransport
         return ValueTask.CompletedTask;
     }
 
-    private static bool TryReadItem<T>(SseEventReader events, Utf8ItemReader<T> readItem, Action<Exception> onInvalidItem, out T item)
+#pragma warning disable CS1998, CS0162 // an iterator that fails on its first move, like every other stream failure
+    private static async IAsyncEnumerable<T> Fail<T>(TransportFailure failure)
     {
-        var current = events.Current;
-        if (current.IsDataEmpty)
-        {
-            item = default!;
-            return false; // keep-alive or priming event: nothing to hand out
-        }
+        throw failure;
+        yield break;
+    }
+#pragma warning restore CS1998, CS0162
 
+    private static bool TryReadItem<T>(ResumableEventStream stream, Utf8ItemReader<T> readItem, Action<Exception> onInvalidItem, out T item)
+    {
+        var data = stream.Data;
         try
         {
-            item = readItem(current.Data);
+            // The JSON reader checks UTF-8 only inside strings it decodes: check it all, so a caller never meets
+            // an invalid sequence later.
+            item = Utf8.IsValid(data) ? readItem(data) : throw new JsonException("The item is not valid UTF-8.");
             return true;
         }
         catch (JsonException ex)
         {
-            // Seed behaviour: an item that is not valid JSON is skipped, logged and counted; the stream goes on.
+            // An item that is not valid JSON is skipped, logged and counted; the stream goes on.
             onInvalidItem(ex);
             item = default!;
             return false;
         }
     }
 
-    private async Task<HttpResponseMessage> OpenStreamAsync(string service, string path, Uri uri, CancellationToken cancellationToken)
-    {
-        using var openTimeout = new CancellationTokenSource(_options.Streams.OpenTimeout, _timeProvider);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, openTimeout.Token);
-        HttpResponseMessage? response = null;
-        try
-        {
-            var sentToken = _auth is null ? null : await _auth.GetAsync(linked.Token).ConfigureAwait(false);
-            using var request = new HttpRequestMessage(HttpMethod.Get, uri);
-            request.Headers.Accept.Add(s_acceptEventStream);
-            if (sentToken is not null)
-            {
-                request.Headers.TryAddWithoutValidation("Authorization", sentToken.Header);
-            }
-
-            response = await _http.Invoker.SendAsync(request, linked.Token).ConfigureAwait(false);
-            if (response.StatusCode != HttpStatusCode.OK)
-            {
-                if (response.StatusCode == HttpStatusCode.Unauthorized && sentToken is not null)
-                {
-                    await _auth!.RefreshAsync(sentToken, linked.Token).ConfigureAwait(false);
-                }
-
-                var error = await HttpBodies.CreateErrorAsync(response, service, path, _timeProvider, linked.Token).ConfigureAwait(false);
-                throw new ResourceStreamException(service, path, error.Message, error.FailureKind) { StatusCode = error.StatusCode, RetryAfter = error.RetryAfter };
-            }
-
-            if (response.Content.Headers.ContentType?.MediaType is not { } media || !media.Equals("text/event-stream", StringComparison.OrdinalIgnoreCase))
-            {
-                throw new ResourceStreamException(service, path, $"Service '{service}' answered the stream with content type '{response.Content.Headers.ContentType?.MediaType ?? "(none)"}', not text/event-stream.", FailureKind.ProtocolError);
-            }
-
-            return response;
-        }
-        catch (OperationCanceledException ex) when (openTimeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-        {
-            response?.Dispose();
-            throw new ResourceStreamException(service, path, $"Opening resource '{path}' of service '{service}' exceeded its stream-open timeout of {_options.Streams.OpenTimeout.TotalMilliseconds:F0} ms.", FailureKind.Timeout, ex);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            response?.Dispose();
-            throw StreamFailure(service, path, ex);
-        }
-    }
-
-    private ResourceStreamException StreamFailure(string service, string path, Exception ex)
-    {
-        if (ex is ResourceStreamException stream)
-        {
-            return stream;
-        }
-
-        if (ex is SseLimitExceededException limit)
-        {
-            return new ResourceStreamException(service, path, $"Resource '{path}' of service '{service}' broke a stream limit: {limit.Message}", FailureKind.ProtocolError, limit);
-        }
-
-        var typed = HttpFailures.Map(ex, service, path, _http, responseStarted: true, CancellationToken.None)!;
-        return new ResourceStreamException(service, path, typed.Message, typed.FailureKind, ex) { StatusCode = typed.StatusCode };
-    }
+    private void OnReconnect() => McpTelemetry.Reconnects.Add(1, _serviceTag);
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<ToolResult> ReadResultAsync(HttpResponseMessage response, string service, string tool, CancellationToken cancellationToken)
+    private async ValueTask<ToolResult> ReadResultAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        var (buffer, length) = await HttpBodies.ReadPooledAsync(response.Content, _options.Http.MaxResponseBytes, service, tool, cancellationToken).ConfigureAwait(false);
+        var (buffer, length) = await HttpBodies.ReadPooledAsync(response.Content, _options.Http.MaxResponseBytes, cancellationToken).ConfigureAwait(false);
         if (!HttpBodies.IsWellFormedJson(buffer.AsSpan(0, length), out var error))
         {
             System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-            throw new ServiceProtocolException(service, tool, $"Service '{service}' tool '{tool}' returned a body that is not valid JSON.", error);
+            throw TransportFailure.Protocol("the result is not valid UTF-8 JSON.", error, status: 200);
         }
 
         return new ToolResult(buffer, length, pooled: true);
+    }
+
+    /// <summary>The GET of one resource, within the stream-open timeout, with the bearer token (refreshed once on 401).</summary>
+    private sealed class ResourceSource(RestTransport owner, Uri uri) : IEventStreamSource
+    {
+        public bool ReopenAfterEnd => false;
+
+        public bool ReopenWithoutEventId => false;
+
+        public async ValueTask<HttpResponseMessage?> OpenAsync(StreamCursor cursor, CancellationToken cancellationToken)
+        {
+            var openTimeout = owner._options.Streams.OpenTimeout;
+            using var timeout = new CancellationTokenSource(openTimeout, owner._timeProvider);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+            try
+            {
+                var auth = owner._auth;
+                var sentToken = auth is null ? null : await auth.GetAsync(linked.Token).ConfigureAwait(false);
+                using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+                EventStreamRequest.Prepare(request, cursor);
+                if (sentToken is not null)
+                {
+                    request.Headers.TryAddWithoutValidation("Authorization", sentToken.Header);
+                }
+
+                return await EventStreamRequest.SendAsync(
+                    owner._http,
+                    request,
+                    error =>
+                    {
+                        if (error.Status == 401 && sentToken is not null)
+                        {
+                            // The next open uses a fresh token; this one fails (never a refresh loop).
+                            _ = auth!.RefreshAsync(sentToken, CancellationToken.None).AsTask();
+                        }
+
+                        return error.ToFailure();
+                    },
+                    owner._timeProvider,
+                    owner._redactor,
+                    linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException ex) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw TransportFailure.TimedOut(TimeoutLimit.StreamOpen, openTimeout, $"opening the stream took longer than {openTimeout.TotalMilliseconds:F0} ms.", ex);
+            }
+        }
     }
 }

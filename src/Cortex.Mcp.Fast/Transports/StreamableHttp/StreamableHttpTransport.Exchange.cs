@@ -1,3 +1,4 @@
+using Cortex.Mcp.Fast.Transports.Http;
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
@@ -151,7 +152,7 @@ internal sealed partial class StreamableHttpTransport
 
                 throw;
             }
-            catch (Exception ex) when (ex is not ServiceCallException && HttpFailures.Map(ex, exchange.Service, exchange.Tool, _http, responseStarted, cancellationToken) is { } typed)
+            catch (Exception ex) when (ex is not ServiceCallException && HttpFailureMapper.Map(ex, _http.ConnectTimeout, responseStarted, cancellationToken) is { } typed)
             {
                 throw typed;
             }
@@ -232,7 +233,7 @@ internal sealed partial class StreamableHttpTransport
 
         if (media is not null && (media.Equals("application/json", StringComparison.OrdinalIgnoreCase) || media.EndsWith("+json", StringComparison.OrdinalIgnoreCase)))
         {
-            var (buffer, length) = await HttpBodies.ReadPooledAsync(response.Content, _options.Http.MaxResponseBytes, exchange.Service, exchange.Tool, cancellationToken).ConfigureAwait(false);
+            var (buffer, length) = await HttpBodies.ReadPooledAsync(response.Content, _options.Http.MaxResponseBytes, cancellationToken).ConfigureAwait(false);
             List<ServerRequest>? requests = null;
             try
             {
@@ -415,7 +416,7 @@ internal sealed partial class StreamableHttpTransport
                 throw await CreateHttpErrorAsync(session, service, method, response, cancellationToken).ConfigureAwait(false);
             }
         }
-        catch (Exception ex) when (ex is not ServiceCallException && HttpFailures.Map(ex, service, method, _http, responseStarted, cancellationToken) is { } typed)
+        catch (Exception ex) when (ex is not ServiceCallException && HttpFailureMapper.Map(ex, _http.ConnectTimeout, responseStarted, cancellationToken) is { } typed)
         {
             throw typed;
         }
@@ -447,7 +448,7 @@ internal sealed partial class StreamableHttpTransport
     private async ValueTask<ServiceCallException> CreateHttpErrorAsync(McpSession session, string service, string tool, HttpResponseMessage response, CancellationToken cancellationToken)
     {
         var status = (int)response.StatusCode;
-        var retryAfter = HttpBodies.ReadRetryAfter(response.Headers, _timeProvider);
+        var retryAfter = RetryAfterHeader.Read(response.Headers, _timeProvider);
         if (status is >= 300 and < 400)
         {
             return new ServiceCallException(service, tool, $"Service '{service}' answered {status} (redirect to another location); redirects are not followed.", FailureKind.HttpStatus) { StatusCode = status };
@@ -457,7 +458,7 @@ internal sealed partial class StreamableHttpTransport
         string? text = null;
         try
         {
-            var (buffer, length) = await HttpBodies.ReadPooledAsync(response.Content, MaxErrorBody, service, tool, cancellationToken).ConfigureAwait(false);
+            var (buffer, length) = await HttpBodies.ReadPooledAsync(response.Content, MaxErrorBody, cancellationToken).ConfigureAwait(false);
             try
             {
                 body = McpHttpErrorBody.Parse(buffer.AsSpan(0, length), response.Content.Headers.ContentType?.MediaType);
@@ -471,7 +472,7 @@ internal sealed partial class StreamableHttpTransport
                 ArrayPool<byte>.Shared.Return(buffer);
             }
         }
-        catch (Exception ex) when (ex is IOException or HttpRequestException or ServiceCallException)
+        catch (Exception ex) when (ex is IOException or HttpRequestException or ServiceCallException or Errors.TransportFailure)
         {
             // The status alone still tells what happened.
         }

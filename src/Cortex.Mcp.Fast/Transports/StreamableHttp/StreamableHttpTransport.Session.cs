@@ -1,3 +1,4 @@
+using Cortex.Mcp.Fast.Transports.Http;
 using Cortex.Mcp.Fast.Resilience;
 
 namespace Cortex.Mcp.Fast.Transports.StreamableHttp;

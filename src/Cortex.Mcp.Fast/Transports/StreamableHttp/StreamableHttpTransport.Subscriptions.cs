@@ -1,3 +1,4 @@
+using Cortex.Mcp.Fast.Transports.Http;
 using System.IO.Pipelines;
 using System.Net;
 using System.Runtime.CompilerServices;

@@ -1,3 +1,4 @@
+using Cortex.Mcp.Fast.Transports.Http;
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
@@ -20,7 +21,7 @@ internal sealed partial class StreamableHttpTransport : IMcpTransport
     /// <summary>Pages of tools/list read at most (a hostile server cannot make us loop).</summary>
     private const int MaxToolPages = 100;
 
-    private readonly HttpEndpoint _http;
+    private readonly HttpEngine _http;
     private readonly Uri _postUri;
     private readonly McpServiceOptions _options;
     private readonly TimeProvider _timeProvider;
@@ -35,7 +36,7 @@ internal sealed partial class StreamableHttpTransport : IMcpTransport
         _options = options;
         _timeProvider = timeProvider;
         // Extra connections for cancellation notices, answers to server requests and resumption GETs.
-        _http = new HttpEndpoint(endpoint, options, options.Queue.WorkerCount + options.Streams.MaxConcurrent + 4);
+        _http = new HttpEngine(endpoint, options, options.Queue.WorkerCount + options.Streams.MaxConcurrent + 4);
         _postUri = endpoint; // exactly as configured: the MCP endpoint is one URL, no trailing slash added
         _auth = options.Http.BearerTokenProvider is { } provider ? new AuthHeaderCache(provider) : null;
         _identity = new McpClientIdentity(

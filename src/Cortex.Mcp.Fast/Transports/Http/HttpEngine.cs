@@ -3,21 +3,21 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 
-namespace Cortex.Mcp.Fast.Transports;
+namespace Cortex.Mcp.Fast.Transports.Http;
 
 /// <summary>
-/// The HTTP plumbing of one endpoint, shared by both protocols: one <see cref="SocketsHttpHandler"/> used through an
+/// The HTTP engine of one endpoint (the seam where the direct HTTP/1.1 engine will plug in), shared by both protocols: one <see cref="SocketsHttpHandler"/> used through an
 /// <see cref="HttpMessageInvoker"/>, configured for safety (no redirects, cookies or proxy; finite connect timeout;
 /// bounded connection lifetime) and counting its open connections.
 /// </summary>
 /// <remarks>Per-call deadlines come from the dispatcher's tokens, never from <c>HttpClient.Timeout</c>.</remarks>
-internal sealed class HttpEndpoint : IDisposable
+internal sealed class HttpEngine : IDisposable
 {
     private readonly SocketsHttpHandler _handler;
     private int _openConnections;
     private long _acceptedConnections;
 
-    public HttpEndpoint(Uri endpoint, McpServiceOptions options, int maxConnections)
+    public HttpEngine(Uri endpoint, McpServiceOptions options, int maxConnections)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         if (endpoint.Scheme != Uri.UriSchemeHttp && endpoint.Scheme != Uri.UriSchemeHttps)
@@ -134,7 +134,7 @@ internal sealed class HttpEndpoint : IDisposable
     }
 
     /// <summary>A network stream that keeps the endpoint's open-connection count.</summary>
-    private sealed class CountedNetworkStream(Socket socket, HttpEndpoint owner) : NetworkStream(socket, ownsSocket: true)
+    private sealed class CountedNetworkStream(Socket socket, HttpEngine owner) : NetworkStream(socket, ownsSocket: true)
     {
         private int _disposed;
 

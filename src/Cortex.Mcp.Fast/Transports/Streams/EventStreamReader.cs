@@ -1,0 +1,148 @@
+using System.IO.Pipelines;
+using Cortex.Mcp.Fast.Errors;
+using Cortex.Mcp.Fast.ServerSentEvents;
+
+namespace Cortex.Mcp.Fast.Transports.Streams;
+
+/// <summary>How one move of an <see cref="EventStreamReader"/> ended.</summary>
+internal enum EventStreamStatus : byte
+{
+    /// <summary>A data event: <see cref="EventStreamReader.Data"/> holds its payload.</summary>
+    Message,
+
+    /// <summary>The server ended the stream cleanly.</summary>
+    Ended,
+
+    /// <summary>The connection broke (reset, truncated chunk): the caller may resume from the cursor.</summary>
+    Broken,
+}
+
+/// <summary>
+/// The one SSE read loop of the library, over one response body: every stream — REST resource streams, MCP POST
+/// replies, their resumptions and the standalone stream — is read here. Priming and keep-alive events (empty data)
+/// are never handed out; every event id and <c>retry</c> goes to the <see cref="StreamCursor"/>; a broken
+/// connection is reported, not thrown, so the caller decides about resuming; stream limits and stalls end it with a
+/// <see cref="TransportFailure"/>.
+/// </summary>
+/// <remarks>Not thread-safe: one consumer moves it. <see cref="Data"/> is valid until the next move.</remarks>
+internal sealed class EventStreamReader : IAsyncDisposable
+{
+    private static readonly StreamPipeReaderOptions s_pipeOptions = new(leaveOpen: false);
+
+    private readonly HttpResponseMessage _response;
+    private readonly PipeReader _pipe;
+    private readonly SseEventReader _events;
+    private readonly StallWatchdog _watchdog;
+    private readonly StreamCursor _cursor;
+    private readonly long _openedAt;
+    private readonly TimeProvider _timeProvider;
+
+    private EventStreamReader(HttpResponseMessage response, Stream body, StreamCursor cursor, StreamOptions limits, bool watchEvents, TimeProvider timeProvider)
+    {
+        _response = response;
+        _cursor = cursor;
+        _timeProvider = timeProvider;
+        _openedAt = timeProvider.GetTimestamp();
+        var progress = new LineProgressStream(body, timeProvider);
+        _pipe = PipeReader.Create(progress, s_pipeOptions);
+        _events = new SseEventReader(_pipe, SseParserOptions.Default);
+        _watchdog = new StallWatchdog(progress, _pipe, timeProvider, limits.LineProgressTimeout, watchEvents ? limits.EventProgressTimeout : null);
+    }
+
+    /// <summary>The payload of the current data event; valid until the next move.</summary>
+    public ReadOnlySpan<byte> Data => _events.Current.Data;
+
+    /// <summary>True once this connection delivered a data event.</summary>
+    public bool DeliveredMessage { get; private set; }
+
+    /// <summary>True when this connection stayed open long enough to count as healthy even without a message.</summary>
+    public bool WasStable => _timeProvider.GetElapsedTime(_openedAt) >= ReconnectPolicy.StableConnection;
+
+    /// <summary>Starts reading <paramref name="response"/> (which this reader now owns), an accepted event stream.</summary>
+    /// <param name="response">A 200 response with <c>text/event-stream</c>.</param>
+    /// <param name="cursor">Receives ids and <c>retry</c>.</param>
+    /// <param name="limits">The stall limits.</param>
+    /// <param name="watchEvents">True to apply <see cref="StreamOptions.EventProgressTimeout"/> (resource streams).</param>
+    /// <param name="timeProvider">The clock of the stall limits.</param>
+    /// <param name="cancellationToken">Cancels opening the body.</param>
+    public static async ValueTask<EventStreamReader> OpenAsync(
+        HttpResponseMessage response, StreamCursor cursor, StreamOptions limits, bool watchEvents, TimeProvider timeProvider, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            return new EventStreamReader(response, body, cursor, limits, watchEvents, timeProvider);
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Moves to the next data event, or reports how the stream ended.</summary>
+    /// <exception cref="TransportFailure">A stream limit was exceeded, or the stream stalled.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
+    public async ValueTask<EventStreamStatus> MoveNextAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            bool more;
+            try
+            {
+                more = await _events.MoveNextAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (SseLimitExceededException ex)
+            {
+                throw TransportFailure.Protocol($"the event stream broke a limit: {ex.Message}", ex);
+            }
+            catch (OperationCanceledException) when (_watchdog.Failure is { } stalled && !cancellationToken.IsCancellationRequested)
+            {
+                throw stalled;
+            }
+            catch (Exception ex) when (ex is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+            {
+                Note();
+                return EventStreamStatus.Broken;
+            }
+
+            Note();
+            if (!more)
+            {
+                return EventStreamStatus.Ended;
+            }
+
+            if (_events.Current.IsDataEmpty)
+            {
+                continue; // priming event or keep-alive: never handed to a JSON reader
+            }
+
+            _watchdog.OnEvent();
+            DeliveredMessage = true;
+            return EventStreamStatus.Message;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _watchdog.Dispose();
+        _events.Dispose();
+        await _pipe.CompleteAsync().ConfigureAwait(false);
+        _response.Dispose();
+    }
+
+    private void Note()
+    {
+        // The id is sticky across events. An empty id (a WHATWG reset) keeps the last real one: resuming from it
+        // at worst replays events the router ignores, while resuming from nothing would lose the reply.
+        if (!_events.LastEventId.IsEmpty)
+        {
+            _cursor.SetLastEventId(_events.LastEventId);
+        }
+
+        if (_events.ReconnectionInterval is { } retry)
+        {
+            _cursor.ServerRetry = retry;
+        }
+    }
+}
