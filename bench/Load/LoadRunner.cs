@@ -200,6 +200,9 @@ public sealed class LoadRunner
     /// </summary>
     private sealed class Phase : IDisposable
     {
+        /// <summary>How often <see cref="WaitDrainedAsync"/> looks whether the calls in flight have ended.</summary>
+        private static readonly TimeSpan DrainPollInterval = TimeSpan.FromMilliseconds(5);
+
         private readonly Lock _lock = new();
         private readonly Func<CancellationToken, ValueTask> _call;
         private readonly PacingClock _clock;
@@ -305,7 +308,7 @@ public sealed class LoadRunner
                     return false;
                 }
 
-                await Task.Delay(5).ConfigureAwait(false);
+                await _clock.DelayAsync(DrainPollInterval, CancellationToken.None).ConfigureAwait(false);
             }
 
             return true;

@@ -4,7 +4,7 @@ namespace Cortex.Mcp.Fast.Bench.Load;
 
 /// <summary>
 /// The clock the open-loop pacer reads and waits on. <see cref="System"/> is the real one; tests substitute a manual
-/// clock whose <see cref="WaitUntil"/> simply moves time forward.
+/// clock whose <see cref="WaitUntil"/> and <see cref="DelayAsync"/> simply move time forward.
 /// </summary>
 public abstract class PacingClock
 {
@@ -19,6 +19,13 @@ public abstract class PacingClock
 
     /// <summary>Blocks the calling thread until <paramref name="timestamp"/> or until cancelled.</summary>
     public abstract void WaitUntil(long timestamp, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Waits about <paramref name="delay"/> without blocking a thread: the runner's poll while calls drain. The
+    /// default is <see cref="Task.Delay(TimeSpan, CancellationToken)"/>; a test clock moves its own time instead, so a
+    /// drain on it takes no wall time.
+    /// </summary>
+    public virtual Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken) => Task.Delay(delay, cancellationToken);
 
     /// <summary>Converts ticks of this clock to microseconds.</summary>
     public double ToMicroseconds(long ticks) => ticks * 1_000_000.0 / Frequency;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Cortex.Mcp.Fast.Testing.Internal;
 using Microsoft.AspNetCore.Http;
 
 namespace Cortex.Mcp.Fast.Testing;
@@ -102,15 +103,7 @@ public sealed class TestFaults
     public ErrorBodyForm ErrorBodyForm
     {
         get => (ErrorBodyForm)Volatile.Read(ref _errorBodyForm);
-        set
-        {
-            if (!Enum.IsDefined(value))
-            {
-                throw new ArgumentOutOfRangeException(nameof(value), value, "Unknown ErrorBodyForm.");
-            }
-
-            Volatile.Write(ref _errorBodyForm, (int)value);
-        }
+        set => Volatile.Write(ref _errorBodyForm, (int)EnumGuard.Defined(value));
     }
 
     /// <summary>
@@ -198,22 +191,7 @@ public sealed class TestFaults
     }
 
     /// <summary>True when this request must be rejected by <see cref="RejectNextTokens"/>.</summary>
-    internal bool TakeTokenRejection()
-    {
-        while (true)
-        {
-            var current = Volatile.Read(ref _rejectNextTokens);
-            if (current <= 0)
-            {
-                return false;
-            }
-
-            if (Interlocked.CompareExchange(ref _rejectNextTokens, current - 1, current) == current)
-            {
-                return true;
-            }
-        }
-    }
+    internal bool TakeTokenRejection() => TryTakeOne(ref _rejectNextTokens);
 
     /// <summary>Takes one planned failure for this tool (or for any tool), if there is one.</summary>
     internal bool TryTakeFailure(ReadOnlySpan<char> tool, out int status, out string? retryAfter)
@@ -252,6 +230,25 @@ public sealed class TestFaults
         }
     }
 
+    /// <summary>Decrements <paramref name="remaining"/> if it is positive (lock-free; concurrent takers never take
+    /// more than there was).</summary>
+    private static bool TryTakeOne(ref int remaining)
+    {
+        while (true)
+        {
+            var current = Volatile.Read(ref remaining);
+            if (current <= 0)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref remaining, current - 1, current) == current)
+            {
+                return true;
+            }
+        }
+    }
+
     private static void ValidateStatus(int status)
     {
         if (status is < 100 or > 999)
@@ -268,21 +265,6 @@ public sealed class TestFaults
 
         public string? RetryAfter { get; } = retryAfter;
 
-        public bool TryTake()
-        {
-            while (true)
-            {
-                var current = Volatile.Read(ref _remaining);
-                if (current <= 0)
-                {
-                    return false;
-                }
-
-                if (Interlocked.CompareExchange(ref _remaining, current - 1, current) == current)
-                {
-                    return true;
-                }
-            }
-        }
+        public bool TryTake() => TryTakeOne(ref _remaining);
     }
 }

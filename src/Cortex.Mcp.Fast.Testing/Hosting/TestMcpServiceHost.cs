@@ -154,8 +154,8 @@ public static class TestMcpServiceHost
                     settings.Options.Port = port;
                     break;
                 case "--tool-latency-ms":
-                    ok = TryInt(value, 0, int.MaxValue, out var ms);
-                    settings.ToolLatency = TimeSpan.FromMilliseconds(ms);
+                    ok = TryMilliseconds(value, out var latency);
+                    settings.ToolLatency = latency;
                     break;
                 case "--error-rate":
                     ok = double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var rate)
@@ -175,12 +175,12 @@ public static class TestMcpServiceHost
                     settings.Options.McpMode = value == "stateful" ? TestMcpMode.StatefulSse : TestMcpMode.StatelessJson;
                     break;
                 case "--stall-ms":
-                    ok = TryInt(value, 0, int.MaxValue, out var stallMs);
-                    settings.Stall = TimeSpan.FromMilliseconds(stallMs);
+                    ok = TryMilliseconds(value, out var stall);
+                    settings.Stall = stall;
                     break;
                 case "--stall-after-ms":
-                    ok = TryInt(value, 0, int.MaxValue, out var afterMs);
-                    settings.StallAfter = TimeSpan.FromMilliseconds(afterMs);
+                    ok = TryMilliseconds(value, out var after);
+                    settings.StallAfter = after;
                     break;
                 case "--token":
                     ok = value.Length > 0;
@@ -203,6 +203,14 @@ public static class TestMcpServiceHost
 
     private static bool TryInt(string text, int min, int max, out int value)
         => int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out value) && value >= min && value <= max;
+
+    /// <summary>A non-negative whole number of milliseconds.</summary>
+    private static bool TryMilliseconds(string text, out TimeSpan value)
+    {
+        var ok = TryInt(text, 0, int.MaxValue, out var ms);
+        value = TimeSpan.FromMilliseconds(ms);
+        return ok;
+    }
 
     private sealed class HostSettings
     {

@@ -50,6 +50,34 @@ internal struct JsonRpcMessage
 {
     private static readonly JsonReaderOptions s_options = new() { MaxDepth = 64 };
 
+    /// <summary>The methods the service knows, the most frequent first.</summary>
+    private static readonly (byte[] Name, McpMethod Value)[] s_methods =
+    [
+        ("tools/call"u8.ToArray(), McpMethod.ToolsCall),
+        ("initialize"u8.ToArray(), McpMethod.Initialize),
+        ("notifications/initialized"u8.ToArray(), McpMethod.NotificationsInitialized),
+        ("notifications/cancelled"u8.ToArray(), McpMethod.NotificationsCancelled),
+        ("ping"u8.ToArray(), McpMethod.Ping),
+        ("tools/list"u8.ToArray(), McpMethod.ToolsList),
+        ("resources/read"u8.ToArray(), McpMethod.ResourcesRead),
+        ("resources/list"u8.ToArray(), McpMethod.ResourcesList),
+        ("resources/templates/list"u8.ToArray(), McpMethod.ResourcesTemplatesList),
+        ("resources/subscribe"u8.ToArray(), McpMethod.ResourcesSubscribe),
+        ("resources/unsubscribe"u8.ToArray(), McpMethod.ResourcesUnsubscribe),
+        ("logging/setLevel"u8.ToArray(), McpMethod.LoggingSetLevel),
+    ];
+
+    /// <summary>The tools <c>tools/call</c> knows (<c>count</c> is REST only).</summary>
+    private static readonly (byte[] Name, ToolKind Value)[] s_tools =
+    [
+        ("echo"u8.ToArray(), ToolKind.Echo),
+        ("add"u8.ToArray(), ToolKind.Add),
+        ("sleep"u8.ToArray(), ToolKind.Sleep),
+        ("fail"u8.ToArray(), ToolKind.Fail),
+        ("flaky"u8.ToArray(), ToolKind.Flaky),
+        ("progress"u8.ToArray(), ToolKind.Progress),
+    ];
+
     public ReadOnlyMemory<byte> Body;
     public JsonRpcKind Kind;
     public McpMethod Method;
@@ -254,93 +282,22 @@ internal struct JsonRpcMessage
         }
     }
 
-    private static McpMethod ClassifyMethod(ref Utf8JsonReader reader)
+    private static McpMethod ClassifyMethod(ref Utf8JsonReader reader) => Classify(ref reader, s_methods, McpMethod.Other);
+
+    private static ToolKind ClassifyTool(ref Utf8JsonReader reader) => Classify(ref reader, s_tools, ToolKind.Unknown);
+
+    /// <summary>The value of the first entry of <paramref name="names"/> whose name equals the current string token
+    /// (escaped or not), else <paramref name="otherwise"/>.</summary>
+    private static T Classify<T>(ref Utf8JsonReader reader, (byte[] Name, T Value)[] names, T otherwise)
     {
-        if (reader.ValueTextEquals("tools/call"u8))
+        foreach (var (name, value) in names)
         {
-            return McpMethod.ToolsCall;
+            if (reader.ValueTextEquals(name))
+            {
+                return value;
+            }
         }
 
-        if (reader.ValueTextEquals("initialize"u8))
-        {
-            return McpMethod.Initialize;
-        }
-
-        if (reader.ValueTextEquals("notifications/initialized"u8))
-        {
-            return McpMethod.NotificationsInitialized;
-        }
-
-        if (reader.ValueTextEquals("notifications/cancelled"u8))
-        {
-            return McpMethod.NotificationsCancelled;
-        }
-
-        if (reader.ValueTextEquals("ping"u8))
-        {
-            return McpMethod.Ping;
-        }
-
-        if (reader.ValueTextEquals("tools/list"u8))
-        {
-            return McpMethod.ToolsList;
-        }
-
-        if (reader.ValueTextEquals("resources/read"u8))
-        {
-            return McpMethod.ResourcesRead;
-        }
-
-        if (reader.ValueTextEquals("resources/list"u8))
-        {
-            return McpMethod.ResourcesList;
-        }
-
-        if (reader.ValueTextEquals("resources/templates/list"u8))
-        {
-            return McpMethod.ResourcesTemplatesList;
-        }
-
-        if (reader.ValueTextEquals("resources/subscribe"u8))
-        {
-            return McpMethod.ResourcesSubscribe;
-        }
-
-        if (reader.ValueTextEquals("resources/unsubscribe"u8))
-        {
-            return McpMethod.ResourcesUnsubscribe;
-        }
-
-        return reader.ValueTextEquals("logging/setLevel"u8) ? McpMethod.LoggingSetLevel : McpMethod.Other;
-    }
-
-    private static ToolKind ClassifyTool(ref Utf8JsonReader reader)
-    {
-        if (reader.ValueTextEquals("echo"u8))
-        {
-            return ToolKind.Echo;
-        }
-
-        if (reader.ValueTextEquals("add"u8))
-        {
-            return ToolKind.Add;
-        }
-
-        if (reader.ValueTextEquals("sleep"u8))
-        {
-            return ToolKind.Sleep;
-        }
-
-        if (reader.ValueTextEquals("fail"u8))
-        {
-            return ToolKind.Fail;
-        }
-
-        if (reader.ValueTextEquals("flaky"u8))
-        {
-            return ToolKind.Flaky;
-        }
-
-        return reader.ValueTextEquals("progress"u8) ? ToolKind.Progress : ToolKind.Unknown;
+        return otherwise;
     }
 }

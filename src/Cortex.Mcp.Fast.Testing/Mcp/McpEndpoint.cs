@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.IO.Pipelines;
 using System.Text.Json;
 using Cortex.Mcp.Fast.Testing.Internal;
 using Cortex.Mcp.Fast.Testing.Rest;
@@ -14,6 +13,9 @@ namespace Cortex.Mcp.Fast.Testing.Mcp;
 /// </summary>
 internal sealed class McpEndpoint
 {
+    private static readonly Action<HttpResponse, BadHttpRequestException> s_writeBadBody = static (response, ex) =>
+        McpJson.WriteHttpError(response, ex.StatusCode, McpErrorCodes.ServerError, "Bad request body: " + ex.Message);
+
     private readonly TestMcpEndpoint _control;
     private readonly McpMethods _methods;
     private readonly McpStatefulEndpoint _stateful;
@@ -65,25 +67,8 @@ internal sealed class McpEndpoint
             return;
         }
 
-        var reader = request.BodyReader;
-        ReadResult result;
-        try
+        if (await RequestBody.ReadWholeAsync(context, s_writeBadBody).ConfigureAwait(false) is not { } result)
         {
-            result = await reader.ReadAsync(context.RequestAborted).ConfigureAwait(false);
-            while (!result.IsCompleted && !result.IsCanceled)
-            {
-                reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
-                result = await reader.ReadAsync(context.RequestAborted).ConfigureAwait(false);
-            }
-        }
-        catch (BadHttpRequestException ex)
-        {
-            McpJson.WriteHttpError(context.Response, ex.StatusCode, McpErrorCodes.ServerError, "Bad request body: " + ex.Message);
-            return;
-        }
-        catch (Exception ex) when (ex is IOException or OperationCanceledException)
-        {
-            context.Abort(); // the client went away while sending its body
             return;
         }
 
@@ -107,7 +92,7 @@ internal sealed class McpEndpoint
         }
         finally
         {
-            reader.AdvanceTo(buffer.End);
+            request.BodyReader.AdvanceTo(buffer.End);
             if (rented is not null)
             {
                 ArrayPool<byte>.Shared.Return(rented);

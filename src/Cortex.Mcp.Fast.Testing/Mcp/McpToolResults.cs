@@ -8,53 +8,13 @@ internal static class McpToolResults
     /// <summary><c>{"content":[{"type":"text","text":"&lt;arguments&gt;"}],"structuredContent":{"echo":&lt;arguments&gt;},
     /// "isError":false}</c>: the arguments are copied, never parsed into objects.</summary>
     public static ReadOnlySpan<byte> Echo(ReadOnlySpan<byte> id, ReadOnlySpan<byte> args)
-    {
-        var writer = McpJson.Begin();
-        McpJson.StartResult(writer, id);
-        writer.WriteStartObject();
-        writer.WriteStartArray("content"u8);
-        writer.WriteStartObject();
-        writer.WriteString("type"u8, "text"u8);
-        writer.WriteString("text"u8, args);
-        writer.WriteEndObject();
-        writer.WriteEndArray();
-        writer.WriteStartObject("structuredContent"u8);
-        writer.WritePropertyName("echo"u8);
-        writer.WriteRawValue(args, skipInputValidation: true);
-        writer.WriteEndObject();
-        writer.WriteBoolean("isError"u8, false);
-        writer.WriteEndObject();
-        writer.WriteEndObject();
-        return McpJson.End(writer);
-    }
+        => TextResult(id, text: null, utf8Text: args, isError: false, "echo"u8, args);
 
     /// <summary>A result with one text content and, unless <paramref name="isError"/>, a structured content of one
     /// member (<paramref name="name"/>: <paramref name="value"/>, a raw JSON value).</summary>
     public static ReadOnlySpan<byte> Text(ReadOnlySpan<byte> id, string text, bool isError,
         ReadOnlySpan<byte> name = default, ReadOnlySpan<byte> value = default)
-    {
-        var writer = McpJson.Begin();
-        McpJson.StartResult(writer, id);
-        writer.WriteStartObject();
-        writer.WriteStartArray("content"u8);
-        writer.WriteStartObject();
-        writer.WriteString("type"u8, "text"u8);
-        writer.WriteString("text"u8, text);
-        writer.WriteEndObject();
-        writer.WriteEndArray();
-        if (!name.IsEmpty)
-        {
-            writer.WriteStartObject("structuredContent"u8);
-            writer.WritePropertyName(name);
-            writer.WriteRawValue(value, skipInputValidation: true);
-            writer.WriteEndObject();
-        }
-
-        writer.WriteBoolean("isError"u8, isError);
-        writer.WriteEndObject();
-        writer.WriteEndObject();
-        return McpJson.End(writer);
-    }
+        => TextResult(id, text, utf8Text: default, isError, name, value);
 
     /// <summary><c>{"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":t,"progress":i,
     /// "total":n}}</c>.</summary>
@@ -126,6 +86,43 @@ internal static class McpToolResults
         writer.WriteStartObject("data"u8);
         writer.WriteString("uri"u8, uri);
         writer.WriteEndObject();
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+        return McpJson.End(writer);
+    }
+
+    /// <summary>One text content (<paramref name="text"/>, or the UTF-8 <paramref name="utf8Text"/> when it is
+    /// null), then a structured content of one member when <paramref name="name"/> is not empty, then
+    /// <c>isError</c>.</summary>
+    private static ReadOnlySpan<byte> TextResult(ReadOnlySpan<byte> id, string? text, ReadOnlySpan<byte> utf8Text,
+        bool isError, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
+    {
+        var writer = McpJson.Begin();
+        McpJson.StartResult(writer, id);
+        writer.WriteStartObject();
+        writer.WriteStartArray("content"u8);
+        writer.WriteStartObject();
+        writer.WriteString("type"u8, "text"u8);
+        if (text is not null)
+        {
+            writer.WriteString("text"u8, text);
+        }
+        else
+        {
+            writer.WriteString("text"u8, utf8Text);
+        }
+
+        writer.WriteEndObject();
+        writer.WriteEndArray();
+        if (!name.IsEmpty)
+        {
+            writer.WriteStartObject("structuredContent"u8);
+            writer.WritePropertyName(name);
+            writer.WriteRawValue(value, skipInputValidation: true);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteBoolean("isError"u8, isError);
         writer.WriteEndObject();
         writer.WriteEndObject();
         return McpJson.End(writer);

@@ -46,15 +46,7 @@ public sealed class TestMcpEndpoint
     public TestMcpMode Mode
     {
         get => (TestMcpMode)Volatile.Read(ref _mode);
-        set
-        {
-            if (!Enum.IsDefined(value))
-            {
-                throw new ArgumentOutOfRangeException(nameof(value), value, "Unknown TestMcpMode.");
-            }
-
-            Volatile.Write(ref _mode, (int)value);
-        }
+        set => Volatile.Write(ref _mode, (int)EnumGuard.Defined(value));
     }
 
     /// <summary>

@@ -45,23 +45,13 @@ public sealed class RawFault
     });
 
     /// <summary>Answers <c>200</c> with <c>Content-Length: 1000</c>, sends 10 bytes of body, and closes.</summary>
-    public static RawFault ContentLengthLie { get; } = new(nameof(ContentLengthLie), static async (c, s, ct) =>
-    {
-        if (await ReadHeadAsync(c, s, ct).ConfigureAwait(false))
-        {
-            await c.Output.WriteAsync(s_contentLengthLie, ct).ConfigureAwait(false);
-        }
-    });
+    public static RawFault ContentLengthLie { get; } = AfterHead(nameof(ContentLengthLie), static async (c, ct) =>
+        await c.Output.WriteAsync(s_contentLengthLie, ct).ConfigureAwait(false));
 
     /// <summary>Answers <c>200 text/event-stream</c>, then <c>data: xxxx…</c> without ever a newline, in 16 KiB
     /// chunks, until the client goes away or the server is disposed.</summary>
-    public static RawFault EndlessSseLine { get; } = new(nameof(EndlessSseLine), static async (c, s, ct) =>
+    public static RawFault EndlessSseLine { get; } = AfterHead(nameof(EndlessSseLine), static async (c, ct) =>
     {
-        if (!await ReadHeadAsync(c, s, ct).ConfigureAwait(false))
-        {
-            return;
-        }
-
         var chunk = new byte[16 * 1024];
         chunk.AsSpan().Fill((byte)'x');
         var result = await c.Output.WriteAsync(s_sseHead, ct).ConfigureAwait(false);
@@ -72,23 +62,12 @@ public sealed class RawFault
     });
 
     /// <summary>Reads the request and never answers, until the client goes away or the server is disposed.</summary>
-    public static RawFault Hang { get; } = new(nameof(Hang), static async (c, s, ct) =>
-    {
-        if (await ReadHeadAsync(c, s, ct).ConfigureAwait(false))
-        {
-            await DrainUntilClosedAsync(c.Input, ct).ConfigureAwait(false);
-        }
-    });
+    public static RawFault Hang { get; } = AfterHead(nameof(Hang), static (c, ct) => DrainUntilClosedAsync(c.Input, ct));
 
     /// <summary>Sends a status line, then one byte of a header every 100 ms and never ends the headers, until the
     /// client goes away or the server is disposed (defeats idle timeouts; only a total deadline stops it).</summary>
-    public static RawFault SlowHeaders { get; } = new(nameof(SlowHeaders), static async (c, s, ct) =>
+    public static RawFault SlowHeaders { get; } = AfterHead(nameof(SlowHeaders), static async (c, ct) =>
     {
-        if (!await ReadHeadAsync(c, s, ct).ConfigureAwait(false))
-        {
-            return;
-        }
-
         var result = await c.Output.WriteAsync("HTTP/1.1 200 OK\r\nX-Slow: "u8.ToArray(), ct).ConfigureAwait(false);
         var one = new byte[] { (byte)'a' };
         while (!result.IsCompleted && !result.IsCanceled)
@@ -99,22 +78,12 @@ public sealed class RawFault
     });
 
     /// <summary>Answers with a status line that is not HTTP, then closes.</summary>
-    public static RawFault GarbageStatusLine { get; } = new(nameof(GarbageStatusLine), static async (c, s, ct) =>
-    {
-        if (await ReadHeadAsync(c, s, ct).ConfigureAwait(false))
-        {
-            await c.Output.WriteAsync(s_garbage, ct).ConfigureAwait(false);
-        }
-    });
+    public static RawFault GarbageStatusLine { get; } = AfterHead(nameof(GarbageStatusLine), static async (c, ct) =>
+        await c.Output.WriteAsync(s_garbage, ct).ConfigureAwait(false));
 
     /// <summary>Answers <c>200</c> with a single 1 MiB header (far over any client's header limit), then closes.</summary>
-    public static RawFault HugeHeaders { get; } = new(nameof(HugeHeaders), static async (c, s, ct) =>
+    public static RawFault HugeHeaders { get; } = AfterHead(nameof(HugeHeaders), static async (c, ct) =>
     {
-        if (!await ReadHeadAsync(c, s, ct).ConfigureAwait(false))
-        {
-            return;
-        }
-
         var result = await c.Output.WriteAsync("HTTP/1.1 200 OK\r\nX-Huge: "u8.ToArray(), ct).ConfigureAwait(false);
         var chunk = new byte[16 * 1024];
         chunk.AsSpan().Fill((byte)'h');
@@ -211,6 +180,17 @@ public sealed class RawFault
             // already gone
         }
     }
+
+    /// <summary>A fault that reads and counts the request head, then runs <paramref name="respond"/>; nothing happens
+    /// if the client closed before the head ended (or sent one over 64 KiB).</summary>
+    private static RawFault AfterHead(string name, Func<SocketConnection, CancellationToken, Task> respond)
+        => new(name, async (c, s, ct) =>
+        {
+            if (await ReadHeadAsync(c, s, ct).ConfigureAwait(false))
+            {
+                await respond(c, ct).ConfigureAwait(false);
+            }
+        });
 
     private static async Task<bool> ReadHeadAsync(SocketConnection connection, RawTcpTestServer server, CancellationToken ct)
     {

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
+using Cortex.Mcp.Fast.Testing.Internal;
 using Microsoft.AspNetCore.Http;
 
 namespace Cortex.Mcp.Fast.Testing.Rest;
@@ -170,18 +171,9 @@ internal sealed class BuiltInTools(TestFaults faults, TestServiceCounters counte
     /// <summary>Waits <paramref name="ms"/> then answers <c>{"slept": ms}</c>; a client abort ends the wait.</summary>
     private async Task SleepAsync(HttpContext context, int ms)
     {
-        if (ms > 0)
+        if (ms > 0 && !await RequestDelay.DelayOrAbortAsync(context, TimeSpan.FromMilliseconds(ms), stopping).ConfigureAwait(false))
         {
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
-            try
-            {
-                await Task.Delay(ms, linked.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (linked.IsCancellationRequested)
-            {
-                context.Abort();
-                return;
-            }
+            return;
         }
 
         Responses.WriteJson(context.Response, StatusCodes.Status200OK, ms, static (w, slept) =>
@@ -305,25 +297,16 @@ internal sealed class BuiltInTools(TestFaults faults, TestServiceCounters counte
             return false;
         }
 
-        switch (value.GetString())
+        ErrorBodyForm? named = value.GetString() switch
         {
-            case "json" or "detail":
-                form = ErrorBodyForm.JsonDetail;
-                return true;
-            case "message":
-                form = ErrorBodyForm.JsonMessage;
-                return true;
-            case "text":
-                form = ErrorBodyForm.PlainText;
-                return true;
-            case "html":
-                form = ErrorBodyForm.Html;
-                return true;
-            case "empty":
-                form = ErrorBodyForm.Empty;
-                return true;
-            default:
-                return false;
-        }
+            "json" or "detail" => ErrorBodyForm.JsonDetail,
+            "message" => ErrorBodyForm.JsonMessage,
+            "text" => ErrorBodyForm.PlainText,
+            "html" => ErrorBodyForm.Html,
+            "empty" => ErrorBodyForm.Empty,
+            _ => null,
+        };
+        form = named ?? form;
+        return named is not null;
     }
 }

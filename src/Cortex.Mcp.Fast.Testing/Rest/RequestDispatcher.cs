@@ -87,18 +87,9 @@ internal sealed class RequestDispatcher
     private async Task HandleWithPreludeAsync(HttpContext context, string path, Route route, TimeSpan stall,
         Func<HttpContext, ValueTask<bool>>? intercept)
     {
-        if (stall > TimeSpan.Zero)
+        if (stall > TimeSpan.Zero && !await RequestDelay.DelayOrAbortAsync(context, stall, _stopping).ConfigureAwait(false))
         {
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping);
-            try
-            {
-                await Task.Delay(stall, linked.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (linked.IsCancellationRequested)
-            {
-                context.Abort();
-                return;
-            }
+            return;
         }
 
         if (intercept is not null && await intercept(context).ConfigureAwait(false))

@@ -1,15 +1,17 @@
-using System.Buffers;
-using System.IO.Pipelines;
+using Cortex.Mcp.Fast.Testing.Internal;
 using Microsoft.AspNetCore.Http;
 
 namespace Cortex.Mcp.Fast.Testing.Rest;
 
 /// <summary>
 /// <c>POST /tool/{name}</c>: the tool-call faults (gate, latency, planned failures, error rate), then the body is
-/// read whole from the request <see cref="PipeReader"/> and handed to <see cref="BuiltInTools"/>.
+/// read whole from the request pipe (<see cref="RequestBody"/>) and handed to <see cref="BuiltInTools"/>.
 /// </summary>
 internal sealed class ToolEndpoints
 {
+    private static readonly Action<HttpResponse, BadHttpRequestException> s_writeBadBody =
+        static (response, ex) => Responses.WriteDetail(response, ex.StatusCode, "Bad request body: " + ex.Message);
+
     private readonly TestFaults _faults;
     private readonly BuiltInTools _tools;
     private readonly CancellationToken _stopping;
@@ -99,25 +101,8 @@ internal sealed class ToolEndpoints
             return;
         }
 
-        var reader = context.Request.BodyReader;
-        ReadResult result;
-        try
+        if (await RequestBody.ReadWholeAsync(context, s_writeBadBody).ConfigureAwait(false) is not { } result)
         {
-            result = await reader.ReadAsync(context.RequestAborted).ConfigureAwait(false);
-            while (!result.IsCompleted && !result.IsCanceled)
-            {
-                reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
-                result = await reader.ReadAsync(context.RequestAborted).ConfigureAwait(false);
-            }
-        }
-        catch (BadHttpRequestException ex)
-        {
-            Responses.WriteDetail(context.Response, ex.StatusCode, "Bad request body: " + ex.Message);
-            return;
-        }
-        catch (Exception ex) when (ex is IOException or OperationCanceledException)
-        {
-            context.Abort(); // the client went away while sending its body
             return;
         }
 
@@ -127,7 +112,7 @@ internal sealed class ToolEndpoints
         }
         finally
         {
-            reader.AdvanceTo(result.Buffer.End);
+            context.Request.BodyReader.AdvanceTo(result.Buffer.End);
         }
     }
 }

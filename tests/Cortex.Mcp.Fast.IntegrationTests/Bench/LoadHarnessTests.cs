@@ -21,13 +21,22 @@ public sealed class LoadHarnessTests : IDisposable
     }
 
     /// <summary>
-    /// The coordinated-omission demonstration: the same 200 ms service-wide stall, the same 2 s window. Open loop
-    /// keeps sending on schedule, so every call due during the stall waits for it and ~2.5 % of calls take
-    /// ≥ 150 ms: the p99 shows the stall. Closed loop callers are simply stuck once each, send fewer calls, and the
-    /// stall hides in a handful of samples: the p99 stays far below it although the max shows it happened.
+    /// The coordinated-omission demonstration against the real service: the same 200 ms service-wide stall, the same
+    /// 2 s window. Open loop keeps sending on schedule, so every call due during the stall waits for it and ~2.5 % of
+    /// calls take ≥ 150 ms: the p99 shows the stall. Closed loop callers are simply stuck once each: the stall shows
+    /// only in their max.
     /// </summary>
+    /// <remarks>
+    /// Only bounds that a slow machine cannot break are asserted. No call is sent before its time and the gate, once
+    /// closed, holds every arriving call for 200 ms, so the 25 calls due in its first 50 ms wait ≥ 150 ms however
+    /// busy the machine is (load only adds latency; a gate that closes late moves those calls but keeps them in the
+    /// window unless it is over a second late). A closed-loop caller that sends in the gate's first 100 ms waits
+    /// ≥ 100 ms; with four callers that fails only if every call took over 100 ms. That the closed-loop p99 hides the
+    /// stall depends on the machine completing ≥ 100 calls per caller in the window; that claim is pinned exactly on
+    /// a fake clock in <see cref="LoadEngineTests"/>.
+    /// </remarks>
     [Fact]
-    public async Task Stall_OpenLoopP99ShowsIt_ClosedLoopP99HidesIt()
+    public async Task Stall_OpenLoopP99ShowsIt_ClosedLoopMaxShowsIt()
     {
         var stall = new FaultProfile(0, 0, 503, StallMs: 200, StallAfterMs: 700);
         var window = TimeSpan.FromSeconds(2);
@@ -37,9 +46,9 @@ public sealed class LoadHarnessTests : IDisposable
 
         Assert.Equal(0, open.Errors);
         Assert.Equal(0, closed.Errors);
+        Assert.Equal(1000, open.Sent); // rate x window, whatever the machine's speed
         Assert.True(open.PercentileMicros(99) >= 150_000, $"open-loop p99 {open.PercentileMicros(99)} µs should show the 200 ms stall");
-        Assert.True(closed.MaxMicros >= 150_000, $"closed-loop max {closed.MaxMicros} µs: the stall happened to it too");
-        Assert.True(closed.PercentileMicros(99) < 100_000, $"closed-loop p99 {closed.PercentileMicros(99)} µs should hide the stall");
+        Assert.True(closed.MaxMicros >= 100_000, $"closed-loop max {closed.MaxMicros} µs: the stall happened to it too");
     }
 
     [Fact]
@@ -56,7 +65,8 @@ public sealed class LoadHarnessTests : IDisposable
         Assert.Equal(1.0, json.RootElement.GetProperty("error_rate").GetDouble());
         Assert.False(json.RootElement.GetProperty("passed").GetBoolean());
         Assert.Equal("open", json.RootElement.GetProperty("mode").GetString());
-        Assert.InRange(json.RootElement.GetProperty("sent").GetInt64(), 95, 105);
+        Assert.Equal(100, json.RootElement.GetProperty("scheduled").GetInt64()); // 100/s x 1 s: set by the schedule, not the clock
+        Assert.Equal(100, json.RootElement.GetProperty("sent").GetInt64());
         Assert.Contains("**failed**", File.ReadAllText(files.Markdown), StringComparison.Ordinal);
         Assert.StartsWith("<svg", File.ReadAllText(files.Svg), StringComparison.Ordinal);
         Assert.NotEmpty(ReadLog(files.Log));

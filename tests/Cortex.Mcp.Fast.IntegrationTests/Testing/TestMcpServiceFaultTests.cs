@@ -5,31 +5,16 @@ using Microsoft.AspNetCore.Http;
 
 namespace Cortex.Mcp.Fast.IntegrationTests.Testing;
 
-public sealed class TestMcpServiceFaultTests : IAsyncLifetime
+public sealed class TestMcpServiceFaultTests : TestMcpServiceTest
 {
-    private TestMcpService _service = null!;
-    private HttpClient _client = null!;
-
-    public async Task InitializeAsync()
-    {
-        _service = await TestMcpService.StartAsync();
-        _client = TestHttp.CreateClient(_service.BaseAddress);
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _service.DisposeAsync();
-    }
-
     [Fact]
     public async Task ToolLatency_Set_DelaysEveryToolCall()
     {
         using var cts = TestHttp.Deadline();
-        _service.Faults.ToolLatency = TimeSpan.FromMilliseconds(80);
+        Service.Faults.ToolLatency = TimeSpan.FromMilliseconds(80);
         var watch = Stopwatch.StartNew();
 
-        using var response = await _client.CallAsync("echo", "{}", cts.Token);
+        using var response = await Client.CallAsync("echo", "{}", cts.Token);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.True(watch.ElapsedMilliseconds >= 70, $"took {watch.ElapsedMilliseconds} ms");
@@ -39,13 +24,13 @@ public sealed class TestMcpServiceFaultTests : IAsyncLifetime
     public async Task ErrorRate_One_FailsEveryCallWithErrorStatus()
     {
         using var cts = TestHttp.Deadline();
-        _service.Faults.ErrorRate = 1;
-        _service.Faults.ErrorStatus = 502;
-        _service.Faults.ErrorRetryAfter = "2";
+        Service.Faults.ErrorRate = 1;
+        Service.Faults.ErrorStatus = 502;
+        Service.Faults.ErrorRetryAfter = "2";
 
         for (var i = 0; i < 3; i++)
         {
-            using var response = await _client.CallAsync("echo", "{}", cts.Token);
+            using var response = await Client.CallAsync("echo", "{}", cts.Token);
             Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
             Assert.Equal(TimeSpan.FromSeconds(2), response.Headers.RetryAfter?.Delta);
             Assert.NotEmpty(await response.ReadDetailAsync(cts.Token));
@@ -57,7 +42,7 @@ public sealed class TestMcpServiceFaultTests : IAsyncLifetime
     {
         using var cts = TestHttp.Deadline();
         var first = await RunPatternAsync(cts.Token);
-        _service.Faults.Reset(); // re-seeds the random source
+        Service.Faults.Reset(); // re-seeds the random source
         var second = await RunPatternAsync(cts.Token);
 
         Assert.Equal(first, second);
@@ -66,11 +51,11 @@ public sealed class TestMcpServiceFaultTests : IAsyncLifetime
 
         async Task<bool[]> RunPatternAsync(CancellationToken ct)
         {
-            _service.Faults.ErrorRate = 0.5;
+            Service.Faults.ErrorRate = 0.5;
             var failed = new bool[32];
             for (var i = 0; i < failed.Length; i++)
             {
-                using var response = await _client.CallAsync("echo", "{}", ct);
+                using var response = await Client.CallAsync("echo", "{}", ct);
                 failed[i] = response.StatusCode == HttpStatusCode.ServiceUnavailable;
             }
 
@@ -82,12 +67,12 @@ public sealed class TestMcpServiceFaultTests : IAsyncLifetime
     public async Task FailNext_Count_FailsThatManyCallsOfThatToolOnly()
     {
         using var cts = TestHttp.Deadline();
-        _service.Faults.FailNext("echo", 2, 429, retryAfter: "3");
+        Service.Faults.FailNext("echo", 2, 429, retryAfter: "3");
 
-        using var add = await _client.CallAsync("add", "{\"a\":1,\"b\":1}", cts.Token);
-        using var first = await _client.CallAsync("echo", "{}", cts.Token);
-        using var second = await _client.CallAsync("echo", "{}", cts.Token);
-        using var third = await _client.CallAsync("echo", "{}", cts.Token);
+        using var add = await Client.CallAsync("add", "{\"a\":1,\"b\":1}", cts.Token);
+        using var first = await Client.CallAsync("echo", "{}", cts.Token);
+        using var second = await Client.CallAsync("echo", "{}", cts.Token);
+        using var third = await Client.CallAsync("echo", "{}", cts.Token);
 
         Assert.Equal(HttpStatusCode.OK, add.StatusCode);
         Assert.Equal(HttpStatusCode.TooManyRequests, first.StatusCode);
@@ -100,10 +85,10 @@ public sealed class TestMcpServiceFaultTests : IAsyncLifetime
     public async Task FailNext_AnyTool_FailsTheNextCallWhateverTheTool()
     {
         using var cts = TestHttp.Deadline();
-        _service.Faults.FailNext(TestFaults.AnyTool, 1, 500);
+        Service.Faults.FailNext(TestFaults.AnyTool, 1, 500);
 
-        using var first = await _client.CallAsync("add", "{\"a\":1,\"b\":1}", cts.Token);
-        using var second = await _client.CallAsync("add", "{\"a\":1,\"b\":1}", cts.Token);
+        using var first = await Client.CallAsync("add", "{\"a\":1,\"b\":1}", cts.Token);
+        using var second = await Client.CallAsync("add", "{\"a\":1,\"b\":1}", cts.Token);
 
         Assert.Equal(HttpStatusCode.InternalServerError, first.StatusCode);
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
@@ -118,10 +103,10 @@ public sealed class TestMcpServiceFaultTests : IAsyncLifetime
     public async Task ErrorBodyForm_Set_ShapesInjectedErrors(ErrorBodyForm form, string? mediaType, string? body)
     {
         using var cts = TestHttp.Deadline();
-        _service.Faults.ErrorBodyForm = form;
-        _service.Faults.FailNext("echo", 1);
+        Service.Faults.ErrorBodyForm = form;
+        Service.Faults.FailNext("echo", 1);
 
-        using var response = await _client.CallAsync("echo", "{}", cts.Token);
+        using var response = await Client.CallAsync("echo", "{}", cts.Token);
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Equal(mediaType, response.Content.Headers.ContentType?.MediaType);
@@ -141,11 +126,11 @@ public sealed class TestMcpServiceFaultTests : IAsyncLifetime
     {
         using var cts = TestHttp.Deadline();
         using var stalledCall = CancellationTokenSource.CreateLinkedTokenSource(cts.Token);
-        _service.Faults.StallOnce(TimeSpan.FromMinutes(10));
-        var stalled = _client.CallAsync("echo", "{\"first\":true}", stalledCall.Token);
-        await _service.Counters.WaitForRequestsAsync("echo", 1, cts.Token);
+        Service.Faults.StallOnce(TimeSpan.FromMinutes(10));
+        var stalled = Client.CallAsync("echo", "{\"first\":true}", stalledCall.Token);
+        await Service.Counters.WaitForRequestsAsync("echo", 1, cts.Token);
 
-        using var next = await _client.CallAsync("echo", "{}", cts.Token);
+        using var next = await Client.CallAsync("echo", "{}", cts.Token);
 
         Assert.Equal(HttpStatusCode.OK, next.StatusCode);
         Assert.False(stalled.IsCompleted);
@@ -157,17 +142,17 @@ public sealed class TestMcpServiceFaultTests : IAsyncLifetime
     public async Task Gate_Closed_HoldsToolCallsUntilReleased()
     {
         using var cts = TestHttp.Deadline();
-        _service.Faults.Gate.Close();
-        var calls = Enumerable.Range(0, 5).Select(i => _client.CallAsync("echo", $"{{\"i\":{i}}}", cts.Token)).ToArray();
+        Service.Faults.Gate.Close();
+        var calls = Enumerable.Range(0, 5).Select(i => Client.CallAsync("echo", $"{{\"i\":{i}}}", cts.Token)).ToArray();
 
-        await _service.Faults.Gate.WaitForWaitingAsync(5, cts.Token);
+        await Service.Faults.Gate.WaitForWaitingAsync(5, cts.Token);
 
-        Assert.Equal(5, _service.Faults.Gate.Waiting);
+        Assert.Equal(5, Service.Faults.Gate.Waiting);
         Assert.All(calls, c => Assert.False(c.IsCompleted));
-        _service.Faults.Gate.Release();
+        Service.Faults.Gate.Release();
         var responses = await Task.WhenAll(calls);
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
-        Assert.Equal(0, _service.Faults.Gate.Waiting);
+        Assert.Equal(0, Service.Faults.Gate.Waiting);
         foreach (var r in responses)
         {
             r.Dispose();
@@ -178,7 +163,7 @@ public sealed class TestMcpServiceFaultTests : IAsyncLifetime
     public async Task Intercept_ReturnsTrue_HandlesTheRequestInstead()
     {
         using var cts = TestHttp.Deadline();
-        _service.Faults.Intercept = async context =>
+        Service.Faults.Intercept = async context =>
         {
             if (context.Request.Path.Value != "/tool/teapot")
             {
@@ -190,22 +175,22 @@ public sealed class TestMcpServiceFaultTests : IAsyncLifetime
             return true;
         };
 
-        using var teapot = await _client.CallAsync("teapot", "{}", cts.Token);
-        using var echo = await _client.CallAsync("echo", "{}", cts.Token);
+        using var teapot = await Client.CallAsync("teapot", "{}", cts.Token);
+        using var echo = await Client.CallAsync("echo", "{}", cts.Token);
 
         Assert.Equal((HttpStatusCode)418, teapot.StatusCode);
         Assert.Equal("short and stout", await teapot.Content.ReadAsStringAsync(cts.Token));
         Assert.Equal(HttpStatusCode.OK, echo.StatusCode);
-        Assert.Equal(1, _service.Counters.ToolRequests("teapot"));
+        Assert.Equal(1, Service.Counters.ToolRequests("teapot"));
     }
 
     [Fact]
     public void Faults_InvalidValues_Throw()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => _service.Faults.ErrorRate = 1.5);
-        Assert.Throws<ArgumentOutOfRangeException>(() => _service.Faults.ErrorRate = double.NaN);
-        Assert.Throws<ArgumentOutOfRangeException>(() => _service.Faults.ErrorStatus = 42);
-        Assert.Throws<ArgumentOutOfRangeException>(() => _service.Faults.ToolLatency = TimeSpan.FromSeconds(-1));
-        Assert.Throws<ArgumentOutOfRangeException>(() => _service.Faults.FailNext("echo", -1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Service.Faults.ErrorRate = 1.5);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Service.Faults.ErrorRate = double.NaN);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Service.Faults.ErrorStatus = 42);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Service.Faults.ToolLatency = TimeSpan.FromSeconds(-1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Service.Faults.FailNext("echo", -1));
     }
 }

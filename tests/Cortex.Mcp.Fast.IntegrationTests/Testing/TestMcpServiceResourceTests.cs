@@ -1,31 +1,15 @@
 using System.Net;
 using System.Text.Json;
-using Cortex.Mcp.Fast.Testing;
 
 namespace Cortex.Mcp.Fast.IntegrationTests.Testing;
 
-public sealed class TestMcpServiceResourceTests : IAsyncLifetime
+public sealed class TestMcpServiceResourceTests : TestMcpServiceTest
 {
-    private TestMcpService _service = null!;
-    private HttpClient _client = null!;
-
-    public async Task InitializeAsync()
-    {
-        _service = await TestMcpService.StartAsync();
-        _client = TestHttp.CreateClient(_service.BaseAddress);
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _service.DisposeAsync();
-    }
-
     [Fact]
     public async Task Events_N_StreamsNJsonEventsWithIds()
     {
         using var cts = TestHttp.Deadline();
-        using var response = await _client.OpenStreamAsync("events/5", cts.Token);
+        using var response = await Client.OpenStreamAsync("events/5", cts.Token);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
@@ -38,16 +22,16 @@ public sealed class TestMcpServiceResourceTests : IAsyncLifetime
             Assert.Equal(i, data.RootElement.GetProperty("index").GetInt32());
         }
 
-        Assert.Equal(1, _service.Counters.ResourceRequests("events"));
-        Assert.Equal(1, _service.Counters.ResourceRequests(""));
-        Assert.Equal(0, _service.Counters.ResourceRequests("slow"));
+        Assert.Equal(1, Service.Counters.ResourceRequests("events"));
+        Assert.Equal(1, Service.Counters.ResourceRequests(""));
+        Assert.Equal(0, Service.Counters.ResourceRequests("slow"));
     }
 
     [Fact]
     public async Task Events_WithLastEventId_ResumesAtNextIndex()
     {
         using var cts = TestHttp.Deadline();
-        using var response = await _client.OpenStreamAsync("events/5", cts.Token, lastEventId: "2");
+        using var response = await Client.OpenStreamAsync("events/5", cts.Token, lastEventId: "2");
 
         var events = await response.ReadAllEventsAsync(cts.Token);
 
@@ -59,7 +43,7 @@ public sealed class TestMcpServiceResourceTests : IAsyncLifetime
     {
         using var cts = TestHttp.Deadline();
         var started = System.Diagnostics.Stopwatch.StartNew(); // the two 20 ms gaps fall after this
-        using var response = await _client.OpenStreamAsync("slow/3/20", cts.Token);
+        using var response = await Client.OpenStreamAsync("slow/3/20", cts.Token);
 
         var events = await response.ReadAllEventsAsync(cts.Token);
 
@@ -71,7 +55,7 @@ public sealed class TestMcpServiceResourceTests : IAsyncLifetime
     public async Task Cut_N_DeliversNEventsThenBreaksTheConnection()
     {
         using var cts = TestHttp.Deadline();
-        using var response = await _client.OpenStreamAsync("cut/3", cts.Token);
+        using var response = await Client.OpenStreamAsync("cut/3", cts.Token);
         var received = new List<string?>();
 
         await TestHttp.AssertTransportFailureAsync(async () =>
@@ -89,7 +73,7 @@ public sealed class TestMcpServiceResourceTests : IAsyncLifetime
     public async Task Cut_ResumedPastTheCut_ContinuesToTotalAndEndsCleanly()
     {
         using var cts = TestHttp.Deadline();
-        using var response = await _client.OpenStreamAsync("cut/3/5", cts.Token, lastEventId: "2");
+        using var response = await Client.OpenStreamAsync("cut/3/5", cts.Token, lastEventId: "2");
 
         var events = await response.ReadAllEventsAsync(cts.Token);
 
@@ -100,7 +84,7 @@ public sealed class TestMcpServiceResourceTests : IAsyncLifetime
     public async Task Invalid_N_EveryThirdDataIsNotJson()
     {
         using var cts = TestHttp.Deadline();
-        using var response = await _client.OpenStreamAsync("invalid/6", cts.Token);
+        using var response = await Client.OpenStreamAsync("invalid/6", cts.Token);
 
         var events = await response.ReadAllEventsAsync(cts.Token);
 
@@ -113,7 +97,7 @@ public sealed class TestMcpServiceResourceTests : IAsyncLifetime
     public async Task Endless_ClientStopsReading_StreamEndsAndConnectionCloses()
     {
         using var cts = TestHttp.Deadline();
-        using (var response = await _client.OpenStreamAsync("endless", cts.Token))
+        using (var response = await Client.OpenStreamAsync("endless", cts.Token))
         {
             var count = 0;
             await foreach (var e in response.ReadEventsAsync(cts.Token))
@@ -126,9 +110,9 @@ public sealed class TestMcpServiceResourceTests : IAsyncLifetime
             }
         }
 
-        _client.Dispose(); // the connection was not reusable anyway; make sure it closes
-        await _service.Counters.WaitForOpenConnectionsAsync(0, cts.Token);
-        Assert.Equal(1, _service.Counters.ResourceRequests("endless"));
+        Client.Dispose(); // the connection was not reusable anyway; make sure it closes
+        await Service.Counters.WaitForOpenConnectionsAsync(0, cts.Token);
+        Assert.Equal(1, Service.Counters.ResourceRequests("endless"));
     }
 
     [Theory]
@@ -140,7 +124,7 @@ public sealed class TestMcpServiceResourceTests : IAsyncLifetime
     public async Task UnknownResource_Returns404WithDetail(string path)
     {
         using var cts = TestHttp.Deadline();
-        using var response = await _client.OpenStreamAsync(path, cts.Token);
+        using var response = await Client.OpenStreamAsync(path, cts.Token);
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.StartsWith("Unknown resource: ", await response.ReadDetailAsync(cts.Token), StringComparison.Ordinal);
@@ -153,7 +137,7 @@ public sealed class TestMcpServiceResourceTests : IAsyncLifetime
         using var request = new HttpRequestMessage(HttpMethod.Get, "resource/events/1");
         request.Headers.Accept.ParseAdd("application/json");
 
-        using var response = await _client.SendAsync(request, cts.Token);
+        using var response = await Client.SendAsync(request, cts.Token);
 
         Assert.Equal(HttpStatusCode.NotAcceptable, response.StatusCode);
     }
@@ -162,10 +146,10 @@ public sealed class TestMcpServiceResourceTests : IAsyncLifetime
     public async Task UnknownPath_Returns404()
     {
         using var cts = TestHttp.Deadline();
-        using var response = await _client.GetAsync("elsewhere", cts.Token);
+        using var response = await Client.GetAsync("elsewhere", cts.Token);
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        Assert.Equal(1, _service.Counters.TotalRequests);
+        Assert.Equal(1, Service.Counters.TotalRequests);
     }
 
     private static bool IsJson(string text)

@@ -1,32 +1,16 @@
 using System.Net;
 using System.Text;
-using Cortex.Mcp.Fast.Testing;
 
 namespace Cortex.Mcp.Fast.IntegrationTests.Testing;
 
-public sealed class TestMcpServiceToolTests : IAsyncLifetime
+public sealed class TestMcpServiceToolTests : TestMcpServiceTest
 {
-    private TestMcpService _service = null!;
-    private HttpClient _client = null!;
-
-    public async Task InitializeAsync()
-    {
-        _service = await TestMcpService.StartAsync();
-        _client = TestHttp.CreateClient(_service.BaseAddress);
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _service.DisposeAsync();
-    }
-
     [Fact]
     public void StartAsync_Default_ListensOnLoopbackWithAFreePort()
     {
-        Assert.Equal("http", _service.BaseAddress.Scheme);
-        Assert.Equal("127.0.0.1", _service.BaseAddress.Host);
-        Assert.NotEqual(0, _service.BaseAddress.Port);
+        Assert.Equal("http", Service.BaseAddress.Scheme);
+        Assert.Equal("127.0.0.1", Service.BaseAddress.Host);
+        Assert.NotEqual(0, Service.BaseAddress.Port);
     }
 
     [Fact]
@@ -34,7 +18,7 @@ public sealed class TestMcpServiceToolTests : IAsyncLifetime
     {
         using var cts = TestHttp.Deadline();
         const string Args = "{\"x\": [1, 2.5, {\"y\": \"z\"}], \"s\": \"\u00e9\\n\", \"n\": null}";
-        using var response = await _client.CallAsync("echo", Args, cts.Token);
+        using var response = await Client.CallAsync("echo", Args, cts.Token);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
@@ -51,7 +35,7 @@ public sealed class TestMcpServiceToolTests : IAsyncLifetime
     public async Task Add_Numbers_ReturnsSum(string args, string expected)
     {
         using var cts = TestHttp.Deadline();
-        using var response = await _client.CallAsync("add", args, cts.Token);
+        using var response = await Client.CallAsync("add", args, cts.Token);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var result = (await response.ReadJsonAsync(cts.Token)).GetProperty("result");
@@ -64,7 +48,7 @@ public sealed class TestMcpServiceToolTests : IAsyncLifetime
     public async Task Add_MissingOrNonNumber_Returns400(string args)
     {
         using var cts = TestHttp.Deadline();
-        using var response = await _client.CallAsync("add", args, cts.Token);
+        using var response = await Client.CallAsync("add", args, cts.Token);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("numbers", await response.ReadDetailAsync(cts.Token), StringComparison.Ordinal);
@@ -75,7 +59,7 @@ public sealed class TestMcpServiceToolTests : IAsyncLifetime
     {
         using var cts = TestHttp.Deadline();
         var started = System.Diagnostics.Stopwatch.StartNew();
-        using var response = await _client.CallAsync("sleep", "{\"ms\": 60}", cts.Token);
+        using var response = await Client.CallAsync("sleep", "{\"ms\": 60}", cts.Token);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(60, (await response.ReadJsonAsync(cts.Token)).GetProperty("slept").GetInt32());
@@ -87,21 +71,21 @@ public sealed class TestMcpServiceToolTests : IAsyncLifetime
     {
         using var cts = TestHttp.Deadline();
         using var call = CancellationTokenSource.CreateLinkedTokenSource(cts.Token);
-        var pending = _client.CallAsync("sleep", "{\"ms\": 600000}", call.Token);
-        await _service.Counters.WaitForRequestsAsync("sleep", 1, cts.Token);
+        var pending = Client.CallAsync("sleep", "{\"ms\": 600000}", call.Token);
+        await Service.Counters.WaitForRequestsAsync("sleep", 1, cts.Token);
 
         await call.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pending);
         // The server saw the abort: its side of the connection goes away instead of sleeping for ten minutes.
-        await _service.Counters.WaitForOpenConnectionsAsync(0, cts.Token);
+        await Service.Counters.WaitForOpenConnectionsAsync(0, cts.Token);
     }
 
     [Fact]
     public async Task Fail_StatusRetryAfterDetail_ReturnsThatError()
     {
         using var cts = TestHttp.Deadline();
-        using var response = await _client.CallAsync("fail", "{\"status\": 503, \"retryAfter\": \"1\", \"detail\": \"boom\"}", cts.Token);
+        using var response = await Client.CallAsync("fail", "{\"status\": 503, \"retryAfter\": \"1\", \"detail\": \"boom\"}", cts.Token);
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Equal(TimeSpan.FromSeconds(1), response.Headers.RetryAfter?.Delta);
@@ -115,7 +99,7 @@ public sealed class TestMcpServiceToolTests : IAsyncLifetime
     public async Task Fail_WithForm_UsesThatBodyForm(string form, string? mediaType, string expected)
     {
         using var cts = TestHttp.Deadline();
-        using var response = await _client.CallAsync("fail", $"{{\"status\": 500, \"detail\": \"boom\", \"form\": \"{form}\"}}", cts.Token);
+        using var response = await Client.CallAsync("fail", $"{{\"status\": 500, \"detail\": \"boom\", \"form\": \"{form}\"}}", cts.Token);
 
         Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
         Assert.Equal(mediaType, response.Content.Headers.ContentType?.MediaType);
@@ -128,10 +112,10 @@ public sealed class TestMcpServiceToolTests : IAsyncLifetime
         using var cts = TestHttp.Deadline();
         const string Args = "{\"failures\": 2, \"status\": 502, \"key\": \"k1\"}";
 
-        using var first = await _client.CallAsync("flaky", Args, cts.Token);
-        using var second = await _client.CallAsync("flaky", Args, cts.Token);
-        using var other = await _client.CallAsync("flaky", "{\"failures\": 2, \"status\": 502, \"key\": \"k2\"}", cts.Token);
-        using var third = await _client.CallAsync("flaky", Args, cts.Token);
+        using var first = await Client.CallAsync("flaky", Args, cts.Token);
+        using var second = await Client.CallAsync("flaky", Args, cts.Token);
+        using var other = await Client.CallAsync("flaky", "{\"failures\": 2, \"status\": 502, \"key\": \"k2\"}", cts.Token);
+        using var third = await Client.CallAsync("flaky", Args, cts.Token);
 
         Assert.Equal(HttpStatusCode.BadGateway, first.StatusCode);
         Assert.Equal(HttpStatusCode.BadGateway, second.StatusCode);
@@ -144,25 +128,25 @@ public sealed class TestMcpServiceToolTests : IAsyncLifetime
     public async Task Count_AfterCalls_ReturnsPerToolCounts()
     {
         using var cts = TestHttp.Deadline();
-        (await _client.CallAsync("echo", "{}", cts.Token)).Dispose();
-        (await _client.CallAsync("echo", "{}", cts.Token)).Dispose();
-        (await _client.CallAsync("nope", "{}", cts.Token)).Dispose();
+        (await Client.CallAsync("echo", "{}", cts.Token)).Dispose();
+        (await Client.CallAsync("echo", "{}", cts.Token)).Dispose();
+        (await Client.CallAsync("nope", "{}", cts.Token)).Dispose();
 
-        using var response = await _client.CallAsync("count", "{}", cts.Token);
+        using var response = await Client.CallAsync("count", "{}", cts.Token);
 
         var json = await response.ReadJsonAsync(cts.Token);
         Assert.Equal(4, json.GetProperty("total").GetInt64());
         Assert.Equal(2, json.GetProperty("tools").GetProperty("echo").GetInt64());
         Assert.Equal(1, json.GetProperty("tools").GetProperty("nope").GetInt64());
-        Assert.Equal(2, _service.Counters.ToolRequests("echo"));
-        Assert.Equal(4, _service.Counters.TotalToolRequests);
+        Assert.Equal(2, Service.Counters.ToolRequests("echo"));
+        Assert.Equal(4, Service.Counters.TotalToolRequests);
     }
 
     [Fact]
     public async Task UnknownTool_Returns404WithDetail()
     {
         using var cts = TestHttp.Deadline();
-        using var response = await _client.CallAsync("nope", "{}", cts.Token);
+        using var response = await Client.CallAsync("nope", "{}", cts.Token);
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("Unknown tool: nope", await response.ReadDetailAsync(cts.Token));
@@ -178,7 +162,7 @@ public sealed class TestMcpServiceToolTests : IAsyncLifetime
     public async Task InvalidBody_Returns400(string tool, string body)
     {
         using var cts = TestHttp.Deadline();
-        using var response = await _client.CallAsync(tool, body, cts.Token);
+        using var response = await Client.CallAsync(tool, body, cts.Token);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.NotEmpty(await response.ReadDetailAsync(cts.Token));
@@ -188,7 +172,7 @@ public sealed class TestMcpServiceToolTests : IAsyncLifetime
     public async Task Tool_WithGet_Returns405()
     {
         using var cts = TestHttp.Deadline();
-        using var response = await _client.GetAsync("tool/echo", cts.Token);
+        using var response = await Client.GetAsync("tool/echo", cts.Token);
 
         Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
         Assert.Contains("POST", response.Content.Headers.Allow);
@@ -200,13 +184,13 @@ public sealed class TestMcpServiceToolTests : IAsyncLifetime
         using var cts = TestHttp.Deadline();
         var calls = Enumerable.Range(0, 64).Select(async i =>
         {
-            using var response = await _client.CallAsync("echo", $"{{\"i\":{i}}}", cts.Token);
+            using var response = await Client.CallAsync("echo", $"{{\"i\":{i}}}", cts.Token);
             return (await response.ReadJsonAsync(cts.Token)).GetProperty("echo").GetProperty("i").GetInt32();
         });
 
         var results = await Task.WhenAll(calls);
 
         Assert.Equal(Enumerable.Range(0, 64), results.Order());
-        Assert.Equal(64, _service.Counters.ToolRequests("echo"));
+        Assert.Equal(64, Service.Counters.ToolRequests("echo"));
     }
 }

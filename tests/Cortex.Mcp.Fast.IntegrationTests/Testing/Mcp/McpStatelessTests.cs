@@ -1,26 +1,10 @@
 using System.Net;
 using System.Text.Json;
-using Cortex.Mcp.Fast.Testing;
 
 namespace Cortex.Mcp.Fast.IntegrationTests.Testing.Mcp;
 
-public sealed class McpStatelessTests : IAsyncLifetime
+public sealed class McpStatelessTests : TestMcpServiceTest
 {
-    private TestMcpService _service = null!;
-    private HttpClient _client = null!;
-
-    public async Task InitializeAsync()
-    {
-        _service = await TestMcpService.StartAsync();
-        _client = TestHttp.CreateClient(_service.BaseAddress);
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _service.DisposeAsync();
-    }
-
     [Theory]
     [InlineData("2025-11-25", "2025-11-25")]
     [InlineData("2025-06-18", "2025-06-18")]
@@ -28,7 +12,7 @@ public sealed class McpStatelessTests : IAsyncLifetime
     public async Task Initialize_AnyVersion_AnswersJsonWithoutSession(string asked, string expected)
     {
         using var cts = TestHttp.Deadline();
-        using var response = await _client.PostAsync(McpHttp.Initialize(1, asked), cts.Token);
+        using var response = await Client.PostAsync(McpHttp.Initialize(1, asked), cts.Token);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
@@ -39,14 +23,14 @@ public sealed class McpStatelessTests : IAsyncLifetime
         var result = message.GetProperty("result");
         Assert.Equal(expected, result.GetProperty("protocolVersion").GetString());
         Assert.True(result.GetProperty("capabilities").GetProperty("resources").GetProperty("subscribe").GetBoolean());
-        Assert.Equal(1, _service.Mcp.Initializations);
+        Assert.Equal(1, Service.Mcp.Initializations);
     }
 
     [Fact]
     public async Task ToolsList_ListsTheToolsWithSchemas()
     {
         using var cts = TestHttp.Deadline();
-        using var response = await _client.PostAsync(McpHttp.Request(2, "tools/list"), cts.Token);
+        using var response = await Client.PostAsync(McpHttp.Request(2, "tools/list"), cts.Token);
 
         var tools = (await response.ReadJsonAsync(cts.Token)).GetProperty("result").GetProperty("tools");
         var names = tools.EnumerateArray().Select(t => t.GetProperty("name").GetString()!).ToArray();
@@ -60,7 +44,7 @@ public sealed class McpStatelessTests : IAsyncLifetime
     {
         using var cts = TestHttp.Deadline();
         const string Args = "{\"x\":[1,2.5,{\"y\":\"z\"}],\"s\":\"\u00e9\\n\\\"q\"}";
-        using var response = await _client.PostAsync(McpHttp.Call(7, "echo", Args), cts.Token);
+        using var response = await Client.PostAsync(McpHttp.Call(7, "echo", Args), cts.Token);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
@@ -72,7 +56,7 @@ public sealed class McpStatelessTests : IAsyncLifetime
         Assert.Equal(Args, result.GetProperty("content")[0].GetProperty("text").GetString());
         Assert.Equal("text", result.GetProperty("content")[0].GetProperty("type").GetString());
         Assert.Equal("\u00e9\n\"q", result.GetProperty("structuredContent").GetProperty("echo").GetProperty("s").GetString());
-        Assert.Equal(1, _service.Counters.ToolRequests("echo"));
+        Assert.Equal(1, Service.Counters.ToolRequests("echo"));
     }
 
     [Fact]
@@ -80,7 +64,7 @@ public sealed class McpStatelessTests : IAsyncLifetime
     {
         using var cts = TestHttp.Deadline();
         const string Json = "{\"params\":{\"arguments\":{\"a\":1},\"name\":\"echo\"},\"method\":\"tools/call\",\"id\":\"r-\\u0031\",\"jsonrpc\":\"2.0\"}";
-        using var response = await _client.PostAsync(Json, cts.Token);
+        using var response = await Client.PostAsync(Json, cts.Token);
 
         var message = await response.ReadJsonAsync(cts.Token);
         Assert.Equal("r-1", message.GetProperty("id").GetString());
@@ -93,7 +77,7 @@ public sealed class McpStatelessTests : IAsyncLifetime
     public async Task CallAdd_Numbers_ReturnsSum(string args, string expected)
     {
         using var cts = TestHttp.Deadline();
-        using var response = await _client.PostAsync(McpHttp.Call(3, "add", args), cts.Token);
+        using var response = await Client.PostAsync(McpHttp.Call(3, "add", args), cts.Token);
 
         var result = (await response.ReadJsonAsync(cts.Token)).GetProperty("result");
         Assert.Equal(expected, result.GetProperty("content")[0].GetProperty("text").GetString());
@@ -104,7 +88,7 @@ public sealed class McpStatelessTests : IAsyncLifetime
     public async Task CallFail_ReturnsIsErrorResult()
     {
         using var cts = TestHttp.Deadline();
-        using var response = await _client.PostAsync(McpHttp.Call(4, "fail", "{\"message\":\"boom\"}"), cts.Token);
+        using var response = await Client.PostAsync(McpHttp.Call(4, "fail", "{\"message\":\"boom\"}"), cts.Token);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var result = (await response.ReadJsonAsync(cts.Token)).GetProperty("result");
@@ -116,20 +100,20 @@ public sealed class McpStatelessTests : IAsyncLifetime
     public async Task CallUnknownTool_ReturnsInvalidParamsErrorAndCounts()
     {
         using var cts = TestHttp.Deadline();
-        using var response = await _client.PostAsync(McpHttp.Call(5, "nope"), cts.Token);
+        using var response = await Client.PostAsync(McpHttp.Call(5, "nope"), cts.Token);
 
         var error = (await response.ReadJsonAsync(cts.Token)).GetProperty("error");
         Assert.Equal(-32602, error.GetProperty("code").GetInt32());
-        Assert.Equal(1, _service.Counters.ToolRequests("nope"));
+        Assert.Equal(1, Service.Counters.ToolRequests("nope"));
     }
 
     [Fact]
     public async Task CallWithFailNext_ReturnsHttpErrorWithJsonRpcBody()
     {
         using var cts = TestHttp.Deadline();
-        _service.Faults.FailNext("echo", 1, 503, retryAfter: "1");
+        Service.Faults.FailNext("echo", 1, 503, retryAfter: "1");
 
-        using (var failed = await _client.PostAsync(McpHttp.Call(6, "echo"), cts.Token))
+        using (var failed = await Client.PostAsync(McpHttp.Call(6, "echo"), cts.Token))
         {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
             Assert.Equal("1", failed.Headers.RetryAfter?.Delta?.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -138,16 +122,16 @@ public sealed class McpStatelessTests : IAsyncLifetime
             Assert.Equal(-32603, message.GetProperty("error").GetProperty("code").GetInt32());
         }
 
-        using var ok = await _client.PostAsync(McpHttp.Call(7, "echo"), cts.Token);
+        using var ok = await Client.PostAsync(McpHttp.Call(7, "echo"), cts.Token);
         Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
-        Assert.Equal(2, _service.Counters.ToolRequests("echo"));
+        Assert.Equal(2, Service.Counters.ToolRequests("echo"));
     }
 
     [Fact]
     public async Task ResourcesRead_TextAndBlob_ReturnContents()
     {
         using var cts = TestHttp.Deadline();
-        using (var text = await _client.PostAsync(McpHttp.Request(8, "resources/read", "{\"uri\":\"test://text/3\"}"), cts.Token))
+        using (var text = await Client.PostAsync(McpHttp.Request(8, "resources/read", "{\"uri\":\"test://text/3\"}"), cts.Token))
         {
             var content = (await text.ReadJsonAsync(cts.Token)).GetProperty("result").GetProperty("contents")[0];
             Assert.Equal("test://text/3", content.GetProperty("uri").GetString());
@@ -155,18 +139,18 @@ public sealed class McpStatelessTests : IAsyncLifetime
             Assert.Equal("Resource 3", content.GetProperty("text").GetString());
         }
 
-        using var blob = await _client.PostAsync(McpHttp.Request(9, "resources/read", "{\"uri\":\"test://blob/300\"}"), cts.Token);
+        using var blob = await Client.PostAsync(McpHttp.Request(9, "resources/read", "{\"uri\":\"test://blob/300\"}"), cts.Token);
         var bytes = (await blob.ReadJsonAsync(cts.Token)).GetProperty("result").GetProperty("contents")[0]
             .GetProperty("blob").GetBytesFromBase64();
         Assert.Equal(Enumerable.Range(0, 300).Select(i => (byte)i), bytes);
-        Assert.Equal(2, _service.Counters.ResourceRequests("test://"));
+        Assert.Equal(2, Service.Counters.ResourceRequests("test://"));
     }
 
     [Fact]
     public async Task ResourcesRead_Unknown_ReturnsResourceNotFound()
     {
         using var cts = TestHttp.Deadline();
-        using var response = await _client.PostAsync(McpHttp.Request(10, "resources/read", "{\"uri\":\"test://nope\"}"), cts.Token);
+        using var response = await Client.PostAsync(McpHttp.Request(10, "resources/read", "{\"uri\":\"test://nope\"}"), cts.Token);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var message = await response.ReadJsonAsync(cts.Token);
@@ -180,7 +164,7 @@ public sealed class McpStatelessTests : IAsyncLifetime
     public async Task NotificationOrResponse_Returns202Empty(string json)
     {
         using var cts = TestHttp.Deadline();
-        using var response = await _client.PostAsync(json, cts.Token);
+        using var response = await Client.PostAsync(json, cts.Token);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.Empty(await response.Content.ReadAsByteArrayAsync(cts.Token));
@@ -194,7 +178,7 @@ public sealed class McpStatelessTests : IAsyncLifetime
     public async Task BadMessages_GetJsonRpcErrors(string json, int status, int code)
     {
         using var cts = TestHttp.Deadline();
-        using var response = await _client.PostAsync(json, cts.Token);
+        using var response = await Client.PostAsync(json, cts.Token);
 
         Assert.Equal(status, (int)response.StatusCode);
         Assert.Equal(code, (await response.ReadJsonAsync(cts.Token)).GetProperty("error").GetProperty("code").GetInt32());
@@ -204,11 +188,11 @@ public sealed class McpStatelessTests : IAsyncLifetime
     public async Task GetAndDelete_Return405()
     {
         using var cts = TestHttp.Deadline();
-        using var get = await _client.OpenMcpStreamAsync("whatever", cts.Token);
+        using var get = await Client.OpenMcpStreamAsync("whatever", cts.Token);
         Assert.Equal(HttpStatusCode.MethodNotAllowed, get.StatusCode);
         Assert.Equal("POST", string.Join(",", get.Content.Headers.Allow));
 
-        using var delete = await _client.DeleteAsync("mcp", cts.Token);
+        using var delete = await Client.DeleteAsync("mcp", cts.Token);
         Assert.Equal(HttpStatusCode.MethodNotAllowed, delete.StatusCode);
     }
 
@@ -216,7 +200,7 @@ public sealed class McpStatelessTests : IAsyncLifetime
     public async Task CallProgress_WithToken_StreamsProgressThenResult()
     {
         using var cts = TestHttp.Deadline();
-        using var response = await _client.PostAsync(McpHttp.Call(11, "progress", "{\"steps\":3}", "\"tok\""), cts.Token);
+        using var response = await Client.PostAsync(McpHttp.Call(11, "progress", "{\"steps\":3}", "\"tok\""), cts.Token);
 
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
         var events = await response.ReadAllSseAsync(cts.Token);
@@ -237,15 +221,15 @@ public sealed class McpStatelessTests : IAsyncLifetime
     public async Task CancelledNotification_StopsTheSleepingCallAndIsRecorded()
     {
         using var cts = TestHttp.Deadline();
-        var call = _client.PostAsync(McpHttp.Call(12, "sleep", "{\"ms\":60000}"), cts.Token);
-        await _service.Counters.WaitForRequestsAsync("sleep", 1, cts.Token);
+        var call = Client.PostAsync(McpHttp.Call(12, "sleep", "{\"ms\":60000}"), cts.Token);
+        await Service.Counters.WaitForRequestsAsync("sleep", 1, cts.Token);
 
-        using var cancel = await _client.PostAsync(
+        using var cancel = await Client.PostAsync(
             "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":12,\"reason\":\"x\"}}", cts.Token);
 
         Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
         await TestHttp.AssertTransportFailureAsync(() => call); // no response for a cancelled request: aborted
-        Assert.Equal(["12"], _service.Mcp.CancelledRequestIds);
-        Assert.Equal(1, _service.Mcp.CancelledInFlight);
+        Assert.Equal(["12"], Service.Mcp.CancelledRequestIds);
+        Assert.Equal(1, Service.Mcp.CancelledInFlight);
     }
 }
