@@ -110,6 +110,13 @@ internal sealed class TransportFailure : Exception
     public static TransportFailure Unexpected(string detail, Exception? cause) =>
         new(FailureShape.General, FailureKind.Other, detail, cause);
 
+    /// <summary>
+    /// This failure as a network error that keeps its status: for a request that may already have run (a resumed
+    /// reply whose GET failed), so that only an idempotent call is retried.
+    /// </summary>
+    public TransportFailure AsNetworkFailure(string detail) =>
+        new(FailureShape.General, FailureKind.NetworkError, detail, this) { StatusCode = StatusCode };
+
     /// <summary>The same failure with a detail that says more (for example where it happened); everything else kept.</summary>
     public TransportFailure WithDetail(string detail) =>
         new(Shape, Kind, detail, InnerException)

@@ -1,77 +1,102 @@
-using Cortex.Mcp.Fast.Transports.Http;
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
-using Cortex.Mcp.Fast.Resilience;
+using Cortex.Mcp.Fast.Diagnostics;
+using Cortex.Mcp.Fast.Errors;
+using Cortex.Mcp.Fast.Transports.Http;
+using Cortex.Mcp.Fast.Transports.Streams;
 
 namespace Cortex.Mcp.Fast.Transports.StreamableHttp;
 
+/// <summary>Writes a request body for id <c>id</c> from <c>state</c>.</summary>
+internal delegate void RequestBodyWriter<TState>(JsonRpcRequestWriter writer, IBufferWriter<byte> output, long id, TState state);
+
 /// <summary>
-/// MCP over Streamable HTTP (DESIGN §4.2): every JSON-RPC message is its own POST to the one endpoint URL, answered
-/// by one JSON body or an SSE stream; the session is created lazily and shared by every caller.
+/// MCP over Streamable HTTP: every JSON-RPC message is its own POST to the one endpoint URL, answered by one JSON
+/// body or an SSE stream. This type only composes the parts and maps the protocol-neutral operations onto methods:
+/// <see cref="McpSessionManager"/> (initialize, version, session id, single-flight renewal, DELETE),
+/// <see cref="JsonRpcExchange"/> (POST, reply reading, resumption GET, notices), <see cref="McpMessageRouter"/> (the
+/// one router for messages on any stream), <see cref="ServerRequestResponder"/> and <see cref="SubscriptionHub"/>
+/// (the standalone stream and its subscribers).
 /// </summary>
 /// <remarks>
+/// <para>A request the server answers with "session lost" (404, or a 400 that says so) was not executed: one new
+/// session is started and the request sent once more, which is safe even for non-idempotent tools.</para>
+/// <para>A tool call whose reply stream breaks after an event id is suspended, not failed: it throws
+/// <see cref="ResumeRequired"/> and the dispatcher resumes it after the server's <c>retry</c>, off the worker. Other
+/// requests (tools/list, resources/read, subscribe) do not run on workers and resume in place.</para>
 /// <para>Thread-safe; one instance per endpoint, shared by the service's workers and streams.</para>
-/// <para>Files: this one holds the facade operations (tools/call, tools/list, resources/read); <c>.Session.cs</c>
-/// the lazy single-flight initialize, session loss and DELETE; <c>.Exchange.cs</c> one request's POST, reply
-/// reading, cancellation notice and resumption; <c>.ServerRequests.cs</c> answers to server→client requests.</para>
 /// </remarks>
-internal sealed partial class StreamableHttpTransport : IMcpTransport
+internal sealed class StreamableHttpTransport : IMcpTransport
 {
     /// <summary>Pages of tools/list read at most (a hostile server cannot make us loop).</summary>
     private const int MaxToolPages = 100;
 
     private readonly HttpEngine _http;
-    private readonly Uri _postUri;
     private readonly McpServiceOptions _options;
     private readonly TimeProvider _timeProvider;
-    private readonly AuthHeaderCache? _auth;
-    private readonly McpClientIdentity _identity;
     private readonly CancellationTokenSource _disposed = new();
-    private readonly string _service;
+    private readonly McpSessionManager _sessions;
+    private readonly JsonRpcExchange _exchange;
+    private readonly SubscriptionHub _hub;
+    private readonly KeyValuePair<string, object?> _serviceTag;
 
+    /// <summary>Creates the transport.</summary>
+    /// <param name="service">The service name, for telemetry tags only (errors are named by the caller).</param>
+    /// <param name="endpoint">The MCP endpoint URL, used exactly as configured.</param>
+    /// <param name="options">The service's settings snapshot.</param>
+    /// <param name="timeProvider">The clock.</param>
     public StreamableHttpTransport(string service, Uri endpoint, McpServiceOptions options, TimeProvider timeProvider)
     {
-        _service = service;
         _options = options;
         _timeProvider = timeProvider;
+        _serviceTag = McpTelemetry.ServiceTag(service);
+
         // Extra connections for cancellation notices, answers to server requests and resumption GETs.
         _http = new HttpEngine(endpoint, options, options.Queue.WorkerCount + options.Streams.MaxConcurrent + 4);
-        _postUri = endpoint; // exactly as configured: the MCP endpoint is one URL, no trailing slash added
-        _auth = options.Http.BearerTokenProvider is { } provider ? new AuthHeaderCache(provider) : null;
-        _identity = new McpClientIdentity(
+        var auth = options.Http.BearerTokenProvider is { } provider ? new AuthHeaderCache(provider) : null;
+        var redactor = new SecretRedactor(auth);
+        _hub = new SubscriptionHub(options, timeProvider, OnReconnect, _disposed.Token);
+        var router = new McpMessageRouter(_hub, redactor);
+        _exchange = new JsonRpcExchange(_http, endpoint, options, timeProvider, auth, redactor, router, _disposed.Token);
+        var identity = new McpClientIdentity(
             "Cortex.Mcp.Fast",
             typeof(StreamableHttpTransport).Assembly.GetName().Version?.ToString(3) ?? "1.0.0",
-            options.Mcp.ServerRequestHandler is null ? McpClientCapabilities.None
-                : McpClientCapabilities.Sampling | McpClientCapabilities.Elicitation | McpClientCapabilities.Roots);
+            _exchange.Responder.HasHandler ? McpClientCapabilities.Sampling | McpClientCapabilities.Elicitation | McpClientCapabilities.Roots : McpClientCapabilities.None);
+        _sessions = new McpSessionManager(_exchange, options, identity, timeProvider, _disposed.Token);
+        _hub.Attach(_sessions, _exchange, router, SendSubscriptionAsync);
+        if (_exchange.Responder.HasHandler)
+        {
+            // Servers send sampling, elicitation and roots requests on the standalone stream and drop them when
+            // none is open: a client that declares those capabilities keeps it open from the first session on.
+            _sessions.SessionStarted += _ => _hub.KeepOpen();
+        }
     }
 
     public Uri Address => _http.BaseAddress;
 
-    public ValueTask<ToolResult> CallToolAsync(string tool, ReadOnlyMemory<byte> argumentsUtf8, IProgress<McpProgress>? progress, CancellationToken cancellationToken) =>
-        CallToolAsync(_service, tool, argumentsUtf8, progress, cancellationToken);
-
-    public ValueTask<ToolResult> ResumeToolCallAsync(ToolCallResumption resumption, CancellationToken cancellationToken) =>
-        throw new InvalidOperationException("Resumption is not scheduled by the dispatcher yet.");
-
-    public ValueTask<IReadOnlyList<McpToolInfo>> ListToolsAsync(CancellationToken cancellationToken) => ListToolsAsync(_service, cancellationToken);
-
-    public IAsyncEnumerable<T> ReadResourceAsync<T>(string path, Utf8ItemReader<T> readItem, Action<Exception> onInvalidItem, CancellationToken cancellationToken) =>
-        StreamResourceAsync(_service, path, readItem, onInvalidItem, cancellationToken);
-
-    public IAsyncEnumerable<McpResourceUpdate> SubscribeResourceAsync(string uri, CancellationToken cancellationToken) =>
-        SubscribeResourceAsync(_service, uri, cancellationToken);
-
     public int OpenConnections => _http.OpenConnections;
+
+    /// <summary>Number of initialize handshakes started (intended for testing).</summary>
+    internal int InitializeCount => _sessions.InitializeCount;
+
+    /// <summary>The current session id (intended for testing only; never logged).</summary>
+    internal string? CurrentSessionId => _sessions.Current?.SessionId;
+
+    /// <summary>The negotiated revision of the current session (intended for testing).</summary>
+    internal string? NegotiatedVersion => _sessions.Current?.ProtocolVersion;
+
+    /// <summary>Standalone GET streams opened so far (intended for testing).</summary>
+    internal int StandaloneOpens => _hub.StandaloneOpens;
 
     /// <summary>Starts the session ahead of use (best effort; the first call reports failures with context).</summary>
     public async ValueTask WarmUpAsync(int connections, CancellationToken cancellationToken)
     {
         try
         {
-            await GetSessionAsync(string.Empty, "initialize", cancellationToken).ConfigureAwait(false);
+            await _sessions.GetAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (ServiceCallException)
+        catch (TransportFailure)
         {
             // Best effort, see above.
         }
@@ -102,34 +127,83 @@ internal sealed partial class StreamableHttpTransport : IMcpTransport
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<ToolResult> CallToolAsync(string service, string tool, ReadOnlyMemory<byte> argumentsUtf8, IProgress<McpProgress>? progress, CancellationToken cancellationToken)
+    public async ValueTask<ToolResult> CallToolAsync(string tool, ReadOnlyMemory<byte> argumentsUtf8, IProgress<McpProgress>? progress, CancellationToken cancellationToken)
     {
-        var exchange = await RunAsync(
-            service,
-            tool,
-            McpReplyKind.ToolCall,
-            progress,
-            "tools/call",
-            tool,
-            new ToolCallBody(tool, argumentsUtf8, progress is not null),
-            static (writer, output, id, body) => writer.WriteToolsCall(output, id, body.Tool, body.Arguments.Span, body.WithProgress ? id : null),
-            cancellationToken).ConfigureAwait(false);
-        using (exchange)
+        for (var renewed = false; ; renewed = true)
         {
-            if (exchange.Error is { } error)
+            var session = await _sessions.GetAsync(cancellationToken).ConfigureAwait(false);
+            var request = new McpPendingRequest(session.Ids.Next(), McpReplyKind.ToolCall, progress);
+            bool completed;
+            try
             {
-                throw error;
+                using var body = Write(session, request.Id, new ToolCallBody(tool, argumentsUtf8, progress is not null), static (writer, output, id, body) => writer.WriteToolsCall(output, id, body.Tool, body.Arguments.Span, body.WithProgress ? id : null));
+                completed = await _exchange.SendAsync(session, request, body.WrittenMemory, "tools/call", tool, captureSessionId: false, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TransportFailure failure) when (failure.SessionLost && !renewed)
+            {
+                request.Dispose();
+                _sessions.Invalidate(session);
+                continue;
+            }
+            catch (TransportFailure failure) when (failure.SessionLost)
+            {
+                request.Dispose();
+                _sessions.Invalidate(session);
+                throw;
+            }
+            catch
+            {
+                request.Dispose();
+                throw;
             }
 
-            var (buffer, length) = exchange.TakeResult();
-            return new ToolResult(buffer, length, pooled: true);
+            return completed ? TakeToolResult(request) : throw Suspend(session, request);
         }
     }
 
-    /// <summary>The server's tools (<c>tools/list</c>, every page), cached per session until <c>list_changed</c>.</summary>
-    public async ValueTask<IReadOnlyList<McpToolInfo>> ListToolsAsync(string service, CancellationToken cancellationToken)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<ToolResult> ResumeToolCallAsync(ToolCallResumption resumption, CancellationToken cancellationToken)
     {
-        var session = await GetSessionAsync(service, "tools/list", cancellationToken).ConfigureAwait(false);
+        var resume = (Resumption)resumption;
+        bool completed;
+        try
+        {
+            completed = await _exchange.ResumeAsync(resume.Session, resume.Request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TransportFailure failure) when (IsTransientGetFailure(failure))
+        {
+            // The GET itself failed (a reset, a refused connect, a 503): one more failed leg in the run.
+            throw Suspend(resume.Session, resume.Request);
+        }
+        catch (TransportFailure failure)
+        {
+            resume.Dispose();
+            if (failure.SessionLost)
+            {
+                _sessions.Invalidate(resume.Session);
+            }
+
+            // The POST may have run: never reported as "not executed", so only idempotent calls are retried.
+            throw failure.AsNetworkFailure($"the reply stream broke and resuming it failed: {failure.Message}");
+        }
+        catch
+        {
+            resume.Dispose();
+            throw;
+        }
+
+        if (!completed)
+        {
+            throw Suspend(resume.Session, resume.Request);
+        }
+
+        return TakeToolResult(resume.Request);
+    }
+
+    /// <summary>The server's tools (<c>tools/list</c>, every page), cached per session until <c>list_changed</c>.</summary>
+    public async ValueTask<IReadOnlyList<McpToolInfo>> ListToolsAsync(CancellationToken cancellationToken)
+    {
+        var session = await _sessions.GetAsync(cancellationToken).ConfigureAwait(false);
         if (session.Tools is { } cached)
         {
             return cached;
@@ -139,24 +213,14 @@ internal sealed partial class StreamableHttpTransport : IMcpTransport
         string? cursor = null;
         for (var page = 0; page < MaxToolPages; page++)
         {
-            var exchange = await RunAsync(
-                service,
-                "tools/list",
-                McpReplyKind.Plain,
-                null,
-                "tools/list",
-                null,
-                cursor,
-                static (writer, output, id, c) => writer.WriteToolsList(output, id, c),
-                cancellationToken).ConfigureAwait(false);
-            using (exchange)
+            var (buffer, length) = await RunAsync("tools/list", null, cursor, static (writer, output, id, c) => writer.WriteToolsList(output, id, c), cancellationToken).ConfigureAwait(false);
+            try
             {
-                if (exchange.Error is { } error)
-                {
-                    throw error;
-                }
-
-                cursor = ReadToolsPage(service, exchange, tools);
+                cursor = McpResultReader.ReadToolsPage(buffer.AsMemory(0, length), tools);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
             }
 
             if (cursor is null)
@@ -167,29 +231,23 @@ internal sealed partial class StreamableHttpTransport : IMcpTransport
 
         var list = tools.AsReadOnly();
         // Cached on the session it was read from: a replaced session starts with an empty cache.
-        var current = await GetSessionAsync(service, "tools/list", cancellationToken).ConfigureAwait(false);
+        var current = await _sessions.GetAsync(cancellationToken).ConfigureAwait(false);
         current.Tools = list;
         return list;
     }
 
     /// <summary><c>resources/read</c>: one item per entry of <c>contents</c> (the text or blob object itself).</summary>
-    public async IAsyncEnumerable<T> StreamResourceAsync<T>(
-        string service,
-        string path,
-        Utf8ItemReader<T> readItem,
-        Action<Exception> onInvalidItem,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<T> ReadResourceAsync<T>(string path, Utf8ItemReader<T> readItem, Action<Exception> onInvalidItem, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         if (ValidateResourcePath(path) is { } reason)
         {
-            throw new InvalidToolNameException(service, path, reason);
+            throw TransportFailure.InvalidTarget(reason);
         }
 
-        var (buffer, length) = await ReadResourceAsync(service, path, cancellationToken).ConfigureAwait(false);
+        var (buffer, length) = await RunAsync("resources/read", path, path, static (writer, output, id, u) => writer.WriteResourcesRead(output, id, u), cancellationToken).ConfigureAwait(false);
         try
         {
-            var ranges = FindContents(service, path, buffer.AsSpan(0, length));
-            foreach (var (start, count) in ranges)
+            foreach (var (start, count) in McpResultReader.FindContents(buffer.AsSpan(0, length)))
             {
                 T item;
                 try
@@ -211,6 +269,20 @@ internal sealed partial class StreamableHttpTransport : IMcpTransport
         }
     }
 
+    /// <summary>Subscribes through the hub (the session's standalone stream).</summary>
+    public async IAsyncEnumerable<McpResourceUpdate> SubscribeResourceAsync(string uri, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (ValidateResourcePath(uri) is { } reason)
+        {
+            throw TransportFailure.InvalidTarget(reason);
+        }
+
+        await foreach (var update in _hub.SubscribeAsync(uri, cancellationToken).ConfigureAwait(false))
+        {
+            yield return update;
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_disposed.IsCancellationRequested)
@@ -219,118 +291,154 @@ internal sealed partial class StreamableHttpTransport : IMcpTransport
         }
 
         await _disposed.CancelAsync().ConfigureAwait(false);
-        await EndSessionAsync().ConfigureAwait(false);
+        await _sessions.EndAsync().ConfigureAwait(false);
         _http.Dispose();
         _disposed.Dispose();
     }
 
-    private async ValueTask<(byte[] Buffer, int Length)> ReadResourceAsync(string service, string uri, CancellationToken cancellationToken)
+    private static bool IsTransientGetFailure(TransportFailure failure) =>
+        !failure.SessionLost
+        && (failure.Kind is FailureKind.NetworkError or FailureKind.ConnectFailure
+            || (failure.Kind == FailureKind.HttpStatus && FailureClassifier.IsRetryable(failure.Kind, failure.StatusCode)));
+
+    private static ToolResult TakeToolResult(McpPendingRequest request)
     {
-        McpExchange exchange;
-        try
+        using (request)
         {
-            exchange = await RunAsync(
-                service,
-                uri,
-                McpReplyKind.Plain,
-                null,
-                "resources/read",
-                uri,
-                uri,
-                static (writer, output, id, u) => writer.WriteResourcesRead(output, id, u),
-                cancellationToken).ConfigureAwait(false);
-        }
-        catch (ServiceCallException ex) when (ex is not ResourceStreamException)
-        {
-            throw new ResourceStreamException(service, uri, ex.Message, ex.FailureKind, ex) { StatusCode = ex.StatusCode, RetryAfter = ex.RetryAfter };
-        }
-
-        using (exchange)
-        {
-            if (exchange.Error is { } error)
-            {
-                throw new ResourceStreamException(service, uri, error.Message, error.FailureKind, error) { StatusCode = error.StatusCode };
-            }
-
-            return exchange.TakeResult();
+            var (buffer, length) = request.TakeResult();
+            return new ToolResult(buffer, length, pooled: true);
         }
     }
 
-    /// <summary>Start and length of every element of <c>result.contents</c>.</summary>
-    private static List<(int Start, int Length)> FindContents(string service, string uri, ReadOnlySpan<byte> result)
+    private static PooledBufferWriter Write<TState>(McpSession session, long id, TState state, RequestBodyWriter<TState> write)
     {
-        var ranges = new List<(int, int)>();
+        var body = new PooledBufferWriter();
+        var writer = session.Writers.Get();
         try
         {
-            var reader = new Utf8JsonReader(result, new JsonReaderOptions { MaxDepth = JsonRpcMessageReader.MaxDepth });
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                throw new JsonException("The result is not an object.");
-            }
-
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                var isContents = reader.ValueTextEquals("contents"u8);
-                reader.Read();
-                if (!isContents || reader.TokenType != JsonTokenType.StartArray)
-                {
-                    reader.Skip();
-                    continue;
-                }
-
-                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-                {
-                    var start = (int)reader.TokenStartIndex;
-                    reader.Skip();
-                    ranges.Add((start, (int)reader.BytesConsumed - start));
-                }
-            }
+            write(writer, body, id, state);
+            return body;
         }
-        catch (JsonException ex)
+        catch (ArgumentException ex)
         {
-            throw new ResourceStreamException(service, uri, $"Service '{service}' answered resources/read with a result that is not a contents list.", FailureKind.ProtocolError, ex);
-        }
-
-        return ranges;
-    }
-
-    /// <summary>Reads one page of tools/list into <paramref name="tools"/>; returns the next cursor or null.</summary>
-    private static string? ReadToolsPage(string service, McpExchange exchange, List<McpToolInfo> tools)
-    {
-        var (buffer, length) = exchange.TakeResult();
-        try
-        {
-            using var document = JsonDocument.Parse(buffer.AsMemory(0, length), new JsonDocumentOptions { MaxDepth = JsonRpcMessageReader.MaxDepth });
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("tools"u8, out var items) || items.ValueKind != JsonValueKind.Array)
-            {
-                throw new ServiceProtocolException(service, "tools/list", $"Service '{service}' answered tools/list without a tools array.");
-            }
-
-            foreach (var item in items.EnumerateArray())
-            {
-                if (item.ValueKind != JsonValueKind.Object || !item.TryGetProperty("name"u8, out var name) || name.ValueKind != JsonValueKind.String)
-                {
-                    continue; // a nameless entry cannot be called; skip it
-                }
-
-                var description = item.TryGetProperty("description"u8, out var d) && d.ValueKind == JsonValueKind.String ? d.GetString() : null;
-                var schema = item.TryGetProperty("inputSchema"u8, out var s) ? s.Clone() : default;
-                tools.Add(new McpToolInfo(name.GetString()!, description, schema));
-            }
-
-            return root.TryGetProperty("nextCursor"u8, out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
-        }
-        catch (JsonException ex)
-        {
-            throw new ServiceProtocolException(service, "tools/list", $"Service '{service}' answered tools/list with invalid JSON.", ex);
+            body.Dispose();
+            throw TransportFailure.Refused(ex.Message, ex);
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            session.Writers.Return(writer);
         }
+    }
+
+    private void OnReconnect() => McpTelemetry.Reconnects.Add(1, _serviceTag);
+
+    /// <summary>
+    /// Counts one more reply leg that ended before the response and says how to go on: a resumption (the caller
+    /// waits its delay), or the failure when the stream cannot be resumed or too many legs failed in a row.
+    /// </summary>
+    private Exception Suspend(McpSession session, McpPendingRequest request)
+    {
+        if (NextResumeDelay(session, request) is { } failure)
+        {
+            request.Dispose();
+            return failure;
+        }
+
+        OnReconnect();
+        return new ResumeRequired(new Resumption(session, request));
+    }
+
+    /// <summary>Null when the request may be resumed (its cursor counts the failed leg); else why it may not.</summary>
+    private TransportFailure? NextResumeDelay(McpSession session, McpPendingRequest request)
+    {
+        if (!session.CanResume || !request.Cursor.CanResume)
+        {
+            return TransportFailure.Network("the server ended the reply stream before the response, and the stream cannot be resumed.");
+        }
+
+        // A leg that delivered a message reset the run to 0: its resumption waits exactly the server's retry.
+        request.Cursor.ConsecutiveFailures++;
+        return request.Cursor.ConsecutiveFailures > _options.Streams.MaxReconnectAttempts
+            ? TransportFailure.Network($"the reply stream could not be resumed: {_options.Streams.MaxReconnectAttempts} reconnections in a row failed.")
+            : null;
+    }
+
+    /// <summary>
+    /// Runs one request other than tools/call on the current session (renewing a lost session once) and returns its
+    /// result (pooled; the caller returns it). A broken reply stream is resumed here, after the reconnect delay:
+    /// these requests hold no worker.
+    /// </summary>
+    private async ValueTask<(byte[] Buffer, int Length)> RunAsync<TState>(string method, string? name, TState state, RequestBodyWriter<TState> write, CancellationToken cancellationToken)
+    {
+        for (var renewed = false; ; renewed = true)
+        {
+            var session = await _sessions.GetAsync(cancellationToken).ConfigureAwait(false);
+            using var request = new McpPendingRequest(session.Ids.Next(), McpReplyKind.Plain);
+            try
+            {
+                bool completed;
+                using (var body = Write(session, request.Id, state, write))
+                {
+                    completed = await _exchange.SendAsync(session, request, body.WrittenMemory, method, name, captureSessionId: false, cancellationToken).ConfigureAwait(false);
+                }
+
+                while (!completed)
+                {
+                    if (NextResumeDelay(session, request) is { } exhausted)
+                    {
+                        throw exhausted;
+                    }
+
+                    OnReconnect();
+                    var delay = ReconnectPolicy.Delay(request.Cursor.ServerRetry, request.Cursor.ConsecutiveFailures);
+                    if (delay > TimeSpan.Zero)
+                    {
+                        await Task.Delay(delay, _timeProvider, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    try
+                    {
+                        completed = await _exchange.ResumeAsync(session, request, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (TransportFailure getFailure) when (IsTransientGetFailure(getFailure))
+                    {
+                        // counted by the next turn
+                    }
+                }
+
+                return request.TakeResult();
+            }
+            catch (TransportFailure failure) when (failure.SessionLost)
+            {
+                _sessions.Invalidate(session);
+                if (renewed)
+                {
+                    throw;
+                }
+            }
+        }
+    }
+
+    private async ValueTask SendSubscriptionAsync(string uri, bool subscribe, CancellationToken cancellationToken)
+    {
+        var (buffer, _) = subscribe
+            ? await RunAsync("resources/subscribe", null, uri, static (writer, output, id, u) => writer.WriteResourcesSubscribe(output, id, u), cancellationToken).ConfigureAwait(false)
+            : await RunAsync("resources/unsubscribe", null, uri, static (writer, output, id, u) => writer.WriteResourcesUnsubscribe(output, id, u), cancellationToken).ConfigureAwait(false);
+        ArrayPool<byte>.Shared.Return(buffer);
     }
 
     /// <summary>The state a tools/call body is written from (no closure per call).</summary>
     private readonly record struct ToolCallBody(string Tool, ReadOnlyMemory<byte> Arguments, bool WithProgress);
+
+    /// <summary>A suspended tool call: its session and its request (with the stream cursor).</summary>
+    private sealed class Resumption(McpSession session, McpPendingRequest request) : ToolCallResumption
+    {
+        public McpSession Session { get; } = session;
+
+        public McpPendingRequest Request { get; } = request;
+
+        public override TimeSpan Delay => ReconnectPolicy.Delay(Request.Cursor.ServerRetry, Request.Cursor.ConsecutiveFailures);
+
+        protected override void Dispose(bool disposing) => Request.Dispose();
+    }
 }

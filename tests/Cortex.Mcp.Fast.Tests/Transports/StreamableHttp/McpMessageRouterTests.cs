@@ -1,21 +1,28 @@
-using Cortex.Mcp.Fast.Errors;
 using System.Text;
-using Cortex.Mcp.Fast.Resilience;
+using Cortex.Mcp.Fast.Errors;
+using Cortex.Mcp.Fast.Transports.Http;
 using Cortex.Mcp.Fast.Transports.StreamableHttp;
 
 namespace Cortex.Mcp.Fast.Tests.Transports.StreamableHttp;
 
 /// <summary>Routing of received payloads to the waiting request (RELIABILITY rows 22 and 28).</summary>
-public sealed class ResponseRouterTests
+public sealed class McpMessageRouterTests
 {
-    private static RouteSignals Route(McpExchange exchange, string json, List<ServerRequest>? requests = null)
+    private static readonly McpMessageRouter Router = new(
+        new SubscriptionHub(new McpServiceOptions(), TimeProvider.System, static () => { }, CancellationToken.None),
+        SecretRedactor.PatternsOnly);
+
+    private readonly McpSession _session = new(null, "2025-11-25", new McpClientIdentity("t", "1"), new JsonRpcIdGenerator(), 1);
+
+    private List<ServerRequest>? Route(McpPendingRequest? waiting, string json)
     {
-        var signals = ResponseRouter.Route(exchange, Encoding.UTF8.GetBytes(json), 200, ref requests);
-        return signals;
+        List<ServerRequest>? requests = null;
+        Router.Route(Encoding.UTF8.GetBytes(json), _session, waiting, 200, ref requests);
+        return requests;
     }
 
-    private static McpExchange Call(long id = 7, IProgress<McpProgress>? progress = null) =>
-        new("svc", "echo", id, McpReplyKind.ToolCall, progress);
+    private static McpPendingRequest Call(long id = 7, IProgress<McpProgress>? progress = null) =>
+        new(id, McpReplyKind.ToolCall, progress);
 
     [Fact]
     public void OurResult_CompletesWithRawResultBytes_MemberOrderFree()
@@ -23,7 +30,7 @@ public sealed class ResponseRouterTests
         using var x = Call();
         Route(x, """{"result":{"content":[{"type":"text","text":"hi"}]},"jsonrpc":"2.0","id":7}""");
         Assert.True(x.Completed);
-        Assert.Null(x.Error);
+        Assert.Null(x.Failure);
         Assert.Equal("""{"content":[{"type":"text","text":"hi"}]}""", Encoding.UTF8.GetString(x.ResultBuffer!, 0, x.ResultLength));
     }
 
@@ -38,7 +45,7 @@ public sealed class ResponseRouterTests
     public void OtherIdsAndNonJsonRpcPayloads_AreIgnored(string json)
     {
         using var x = Call();
-        Assert.Equal(RouteSignals.None, Route(x, json));
+        Assert.Null(Route(x, json));
         Assert.False(x.Completed);
     }
 
@@ -48,7 +55,7 @@ public sealed class ResponseRouterTests
         using var x = Call();
         Route(x, """{"jsonrpc":"2.0","id":7,"result":{"content":[],"n":1}}""");
         Route(x, """{"jsonrpc":"2.0","id":7,"error":{"code":-32603,"message":"late"}}""");
-        Assert.Null(x.Error);
+        Assert.Null(x.Failure);
         Assert.Contains("\"n\":1", Encoding.UTF8.GetString(x.ResultBuffer!, 0, x.ResultLength), StringComparison.Ordinal);
     }
 
@@ -57,8 +64,9 @@ public sealed class ResponseRouterTests
     {
         using var x = Call();
         Route(x, """{"jsonrpc":"2.0","id":7,"result":{"content":[{"type":"text","text":"boom"}],"isError":true}}""");
-        var error = Assert.IsType<ToolErrorException>(x.Error);
-        Assert.Equal(FailureKind.ToolError, error.FailureKind);
+        var error = x.Failure!;
+        Assert.Equal(FailureShape.ToolError, error.Shape);
+        Assert.Equal(FailureKind.ToolError, error.Kind);
         Assert.Contains("boom", error.Message, StringComparison.Ordinal);
         Assert.Contains("boom", error.ContentJson, StringComparison.Ordinal);
     }
@@ -68,11 +76,12 @@ public sealed class ResponseRouterTests
     {
         using var x = Call();
         Route(x, """{"jsonrpc":"2.0","id":7,"error":{"code":-32602,"message":"Resource nope not found"}}""");
-        var error = Assert.IsType<McpErrorException>(x.Error);
-        Assert.Equal(-32602, error.ErrorCode);
-        Assert.Equal(FailureKind.HttpStatus, error.FailureKind);
-        Assert.False(FailureClassifier.IsRetryable(error.FailureKind, error.StatusCode));
-        Assert.False(FailureClassifier.IsBreakerFailure(error.FailureKind, error.StatusCode));
+        var error = x.Failure!;
+        Assert.Equal(FailureShape.JsonRpcError, error.Shape);
+        Assert.Equal(-32602, error.JsonRpcCode);
+        Assert.Equal(FailureKind.JsonRpcError, error.Kind);
+        Assert.False(FailureClassifier.IsRetryable(error.Kind, error.StatusCode));
+        Assert.False(FailureClassifier.IsBreakerFailure(error.Kind, error.StatusCode, error.JsonRpcCode));
     }
 
     [Fact]
@@ -91,9 +100,7 @@ public sealed class ResponseRouterTests
     public void ServerRequest_WithIdZero_IsCopiedOutForAnAnswer()
     {
         using var x = Call();
-        List<ServerRequest>? requests = null;
-        var signals = ResponseRouter.Route(x, """{"method":"ping","jsonrpc":"2.0","id":0}"""u8, 200, ref requests);
-        Assert.Equal(RouteSignals.ServerRequest, signals);
+        var requests = Route(x, """{"method":"ping","jsonrpc":"2.0","id":0}""");
         var request = Assert.Single(requests!);
         Assert.Equal(McpMethod.Ping, request.Method);
         Assert.Equal("0", Encoding.UTF8.GetString(request.RawId));
@@ -101,10 +108,22 @@ public sealed class ResponseRouterTests
     }
 
     [Fact]
-    public void ToolsListChanged_IsSignalled()
+    public void ToolsListChanged_DropsTheSessionsToolCache_OnAnyStream()
     {
         using var x = Call();
-        Assert.Equal(RouteSignals.ToolsListChanged, Route(x, """{"jsonrpc":"2.0","method":"notifications/tools/list_changed"}"""));
+        _session.Tools = [];
+        Route(x, """{"jsonrpc":"2.0","method":"notifications/tools/list_changed"}""");
+        Assert.Null(_session.Tools);
+        _session.Tools = [];
+        Route(null, """{"jsonrpc":"2.0","method":"notifications/tools/list_changed"}""");
+        Assert.Null(_session.Tools);
+    }
+
+    [Fact]
+    public void OnTheStandaloneStream_ResponsesAndInvalidJsonAreIgnored()
+    {
+        Assert.Null(Route(null, """{"jsonrpc":"2.0","id":7,"result":{}}"""));
+        Assert.Null(Route(null, "{not json"));
     }
 
     [Fact]
@@ -123,7 +142,8 @@ public sealed class ResponseRouterTests
     public void InvalidJson_IsAProtocolError(string json)
     {
         using var x = Call();
-        Assert.Throws<ServiceProtocolException>(() => Route(x, json));
+        Route(x, json);
+        Assert.Equal(FailureShape.Protocol, x.Failure!.Shape);
     }
 
     [Fact]
@@ -131,17 +151,17 @@ public sealed class ResponseRouterTests
     {
         using var x = Call();
         Route(x, """{"jsonrpc":"2.0","id":7,"result":{"resultType":"input_required"}}""");
-        Assert.IsType<ServiceProtocolException>(x.Error);
+        Assert.Equal(FailureShape.Protocol, x.Failure!.Shape);
     }
 
     [Fact]
     public void LastEventId_IsKeptWithoutGrowingPerEvent()
     {
         using var x = Call();
-        x.SetLastEventId("p1"u8);
-        Assert.Equal("p1", Encoding.UTF8.GetString(x.LastEventId));
-        x.SetLastEventId("b86b4dfa-790d-4a60-91e3-e396bcdfe045"u8);
-        Assert.Equal("b86b4dfa-790d-4a60-91e3-e396bcdfe045", Encoding.UTF8.GetString(x.LastEventId));
+        x.Cursor.SetLastEventId("p1"u8);
+        Assert.Equal("p1", Encoding.UTF8.GetString(x.Cursor.LastEventId));
+        x.Cursor.SetLastEventId("b86b4dfa-790d-4a60-91e3-e396bcdfe045"u8);
+        Assert.Equal("b86b4dfa-790d-4a60-91e3-e396bcdfe045", Encoding.UTF8.GetString(x.Cursor.LastEventId));
     }
 
     private sealed class Collect(List<McpProgress> into) : IProgress<McpProgress>

@@ -1,12 +1,20 @@
+using Cortex.Mcp.Fast.Errors;
+
 namespace Cortex.Mcp.Fast.Transports.StreamableHttp;
 
 /// <summary>
-/// Answers to server→client requests that arrive on any stream: <c>ping</c> always; anything else through
-/// <see cref="McpOptions.ServerRequestHandler"/>, or error -32601 when there is none or it declines.
+/// Answers server→client requests that arrive on any stream: <c>ping</c> always; anything else through
+/// <see cref="McpOptions.ServerRequestHandler"/>, or error -32601 when there is none or it declines. Each request is
+/// answered once, with one POST.
 /// </summary>
-internal sealed partial class StreamableHttpTransport
+/// <remarks>Thread-safe: it keeps no state beyond its settings.</remarks>
+internal sealed class ServerRequestResponder(McpServerRequestHandler? handler, JsonRpcExchange exchange)
 {
-    private async ValueTask AnswerAllAsync(McpSession session, List<ServerRequest>? requests, CancellationToken cancellationToken)
+    /// <summary>True when a handler is configured (the client then declares sampling, elicitation and roots).</summary>
+    public bool HasHandler => handler is not null;
+
+    /// <summary>Answers every request in <paramref name="requests"/>, in order; null means none.</summary>
+    public async ValueTask AnswerAllAsync(McpSession session, List<ServerRequest>? requests, CancellationToken cancellationToken)
     {
         if (requests is null)
         {
@@ -23,7 +31,7 @@ internal sealed partial class StreamableHttpTransport
     {
         byte[]? result = null;
         string? failure = null;
-        if (request.Method != McpMethod.Ping && _options.Mcp.ServerRequestHandler is { } handler)
+        if (request.Method != McpMethod.Ping && handler is not null)
         {
             try
             {
@@ -77,9 +85,9 @@ internal sealed partial class StreamableHttpTransport
         try
         {
             // Spec (2025-11-25 transports): a JSON-RPC response POSTed by the client gets 202 Accepted.
-            await PostNotificationAsync(string.Empty, session, body, request.MethodName, cancellationToken).ConfigureAwait(false);
+            await exchange.PostAsync(session, body.WrittenMemory, request.MethodName, cancellationToken).ConfigureAwait(false);
         }
-        catch (ServiceCallException)
+        catch (TransportFailure)
         {
             // The server may time out its request; our own call goes on.
         }

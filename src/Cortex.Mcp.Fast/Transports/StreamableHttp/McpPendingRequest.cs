@@ -1,0 +1,106 @@
+using System.Buffers;
+using Cortex.Mcp.Fast.Errors;
+using Cortex.Mcp.Fast.Transports.Streams;
+
+namespace Cortex.Mcp.Fast.Transports.StreamableHttp;
+
+/// <summary>What one request expects from its reply: a tool result (<c>isError</c> checked) or any result.</summary>
+internal enum McpReplyKind : byte
+{
+    /// <summary><c>tools/call</c>: a result with <c>isError: true</c> completes with a tool failure.</summary>
+    ToolCall,
+
+    /// <summary>Any other request: the raw result is kept.</summary>
+    Plain,
+}
+
+/// <summary>A server→client request read from a stream, copied out of the stream's buffers so it can be answered later.</summary>
+internal readonly record struct ServerRequest(McpMethod Method, string MethodName, byte[] RawId, byte[] Params);
+
+/// <summary>
+/// One request of ours in flight: its id (also its progress token), its progress receiver, the stream cursor that
+/// resumes its reply, and — once the router saw our response — the result (copied into a pooled buffer) or the
+/// failure. Later responses with our id are ignored.
+/// </summary>
+/// <remarks>Owned by one call at a time; not thread-safe. <see cref="Dispose"/> returns its pooled memory.</remarks>
+internal sealed class McpPendingRequest : IDisposable
+{
+    public McpPendingRequest(long id, McpReplyKind kind, IProgress<McpProgress>? progress = null)
+    {
+        Id = id;
+        Kind = kind;
+        Progress = progress;
+    }
+
+    /// <summary>Our JSON-RPC id (unique per session); also the progress token when <see cref="Progress"/> is set.</summary>
+    public long Id { get; }
+
+    public McpReplyKind Kind { get; }
+
+    public IProgress<McpProgress>? Progress { get; }
+
+    /// <summary>Where the reply stream stands, for resuming it with <c>Last-Event-ID</c>.</summary>
+    public StreamCursor Cursor { get; } = new();
+
+    /// <summary>True once our response (result or error) arrived.</summary>
+    public bool Completed { get; private set; }
+
+    /// <summary>The result bytes (pooled) when completed with a result.</summary>
+    public byte[]? ResultBuffer { get; private set; }
+
+    public int ResultLength { get; private set; }
+
+    /// <summary>The failure when completed with one.</summary>
+    public TransportFailure? Failure { get; private set; }
+
+    /// <summary>The <c>Mcp-Session-Id</c> response header (initialize only); null when absent.</summary>
+    public string? SessionIdHeader { get; set; }
+
+    /// <summary>Progress notifications reported so far (diagnostics and tests).</summary>
+    public int ProgressReports { get; private set; }
+
+    /// <summary>Takes the result buffer out (the caller now owns it), or throws the failure.</summary>
+    public (byte[] Buffer, int Length) TakeResult()
+    {
+        if (Failure is { } failure)
+        {
+            throw failure;
+        }
+
+        var buffer = ResultBuffer ?? throw new InvalidOperationException("No result.");
+        ResultBuffer = null;
+        return (buffer, ResultLength);
+    }
+
+    public void CompleteWithResult(ReadOnlySpan<byte> result)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(16, result.Length));
+        result.CopyTo(buffer);
+        ResultBuffer = buffer;
+        ResultLength = result.Length;
+        Completed = true;
+    }
+
+    public void CompleteWithFailure(TransportFailure failure)
+    {
+        Failure = failure;
+        Completed = true;
+    }
+
+    public void ReportProgress(in ProgressNotification notification)
+    {
+        ProgressReports++;
+        Progress?.Report(new McpProgress(notification.Progress, notification.Total, notification.Message));
+    }
+
+    public void Dispose()
+    {
+        if (ResultBuffer is { } buffer)
+        {
+            ResultBuffer = null;
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        Cursor.Dispose();
+    }
+}

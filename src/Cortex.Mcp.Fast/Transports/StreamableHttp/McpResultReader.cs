@@ -1,0 +1,80 @@
+using System.Text.Json;
+using Cortex.Mcp.Fast.Errors;
+
+namespace Cortex.Mcp.Fast.Transports.StreamableHttp;
+
+/// <summary>Reads the results of <c>tools/list</c> and <c>resources/read</c>.</summary>
+internal static class McpResultReader
+{
+    /// <summary>Start and length of every element of <c>result.contents</c>.</summary>
+    /// <exception cref="TransportFailure">The result is not a contents list.</exception>
+    public static List<(int Start, int Length)> FindContents(ReadOnlySpan<byte> result)
+    {
+        var ranges = new List<(int, int)>();
+        try
+        {
+            var reader = new Utf8JsonReader(result, new JsonReaderOptions { MaxDepth = JsonRpcMessageReader.MaxDepth });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw new JsonException("The result is not an object.");
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isContents = reader.ValueTextEquals("contents"u8);
+                reader.Read();
+                if (!isContents || reader.TokenType != JsonTokenType.StartArray)
+                {
+                    reader.Skip();
+                    continue;
+                }
+
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    var start = (int)reader.TokenStartIndex;
+                    reader.Skip();
+                    ranges.Add((start, (int)reader.BytesConsumed - start));
+                }
+            }
+        }
+        catch (JsonException ex)
+        {
+            throw TransportFailure.Protocol("the server answered resources/read with a result that is not a contents list.", ex, 200);
+        }
+
+        return ranges;
+    }
+
+    /// <summary>Reads one page of tools/list into <paramref name="tools"/>; returns the next cursor or null.</summary>
+    /// <exception cref="TransportFailure">The page is not a tools list.</exception>
+    public static string? ReadToolsPage(ReadOnlyMemory<byte> result, List<McpToolInfo> tools)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(result, new JsonDocumentOptions { MaxDepth = JsonRpcMessageReader.MaxDepth });
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("tools"u8, out var items) || items.ValueKind != JsonValueKind.Array)
+            {
+                throw TransportFailure.Protocol("the server answered tools/list without a tools array.", status: 200);
+            }
+
+            foreach (var item in items.EnumerateArray())
+            {
+                if (item.ValueKind != JsonValueKind.Object || !item.TryGetProperty("name"u8, out var name) || name.ValueKind != JsonValueKind.String)
+                {
+                    continue; // a nameless entry cannot be called; skip it
+                }
+
+                var description = item.TryGetProperty("description"u8, out var d) && d.ValueKind == JsonValueKind.String ? d.GetString() : null;
+                var schema = item.TryGetProperty("inputSchema"u8, out var s) ? s.Clone() : default;
+                tools.Add(new McpToolInfo(name.GetString()!, description, schema));
+            }
+
+            return root.TryGetProperty("nextCursor"u8, out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
+        }
+        catch (JsonException ex)
+        {
+            throw TransportFailure.Protocol("the server answered tools/list with invalid JSON.", ex, 200);
+        }
+    }
+}
