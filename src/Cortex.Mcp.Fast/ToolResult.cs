@@ -16,13 +16,21 @@ namespace Cortex.Mcp.Fast;
 public sealed class ToolResult : IDisposable
 {
     private byte[]? _buffer;
+    private readonly int _offset;
     private readonly int _length;
     private readonly bool _pooled;
     private JsonDocument? _document;
 
     internal ToolResult(byte[] buffer, int length, bool pooled)
+        : this(buffer, 0, length, pooled)
+    {
+    }
+
+    /// <summary>A result that is a slice of a (pooled) reply buffer: the reply body is adopted, not copied.</summary>
+    internal ToolResult(byte[] buffer, int offset, int length, bool pooled)
     {
         _buffer = buffer;
+        _offset = offset;
         _length = length;
         _pooled = pooled;
     }
@@ -41,7 +49,7 @@ public sealed class ToolResult : IDisposable
         get
         {
             ObjectDisposedException.ThrowIf(_buffer is null, this);
-            return new ReadOnlyMemory<byte>(_buffer, 0, _length);
+            return new ReadOnlyMemory<byte>(_buffer, _offset, _length);
         }
     }
 
@@ -52,7 +60,7 @@ public sealed class ToolResult : IDisposable
         get
         {
             ObjectDisposedException.ThrowIf(_buffer is null, this);
-            _document ??= JsonDocument.Parse(new ReadOnlyMemory<byte>(_buffer, 0, _length));
+            _document ??= JsonDocument.Parse(new ReadOnlyMemory<byte>(_buffer, _offset, _length));
             return _document.RootElement;
         }
     }
@@ -63,12 +71,12 @@ public sealed class ToolResult : IDisposable
     {
         ArgumentNullException.ThrowIfNull(typeInfo);
         ObjectDisposedException.ThrowIf(_buffer is null, this);
-        return JsonSerializer.Deserialize(new ReadOnlySpan<byte>(_buffer, 0, _length), typeInfo);
+        return JsonSerializer.Deserialize(new ReadOnlySpan<byte>(_buffer, _offset, _length), typeInfo);
     }
 
     /// <summary>The result as JSON text (allocates a string).</summary>
     public override string ToString() =>
-        _buffer is null ? "<disposed>" : System.Text.Encoding.UTF8.GetString(_buffer, 0, _length);
+        _buffer is null ? "<disposed>" : System.Text.Encoding.UTF8.GetString(_buffer, _offset, _length);
 
     /// <summary>Returns the pooled memory. Idempotent.</summary>
     public void Dispose()

@@ -264,13 +264,18 @@ internal sealed class JsonRpcExchange
         {
             var (buffer, length) = await HttpBodies.ReadPooledAsync(response.Content, _options.Http.MaxResponseBytes, cancellationToken).ConfigureAwait(false);
             List<ServerRequest>? requests = null;
+            request.OfferReplyBuffer(buffer);
             try
             {
                 _router.Route(buffer.AsSpan(0, length), session, request, status, ref requests);
             }
             finally
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                request.OfferReplyBuffer(null);
+                if (!request.AdoptedReplyBuffer)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer); // else the tool result owns it now: no copy
+                }
             }
 
             await Responder.AnswerAllAsync(session, requests, cancellationToken).ConfigureAwait(false);

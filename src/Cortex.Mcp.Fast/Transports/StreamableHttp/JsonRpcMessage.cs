@@ -70,6 +70,13 @@ internal readonly ref struct JsonRpcMessage
     /// <summary>Raw JSON of <c>result</c> (usually an object); empty when absent.</summary>
     public ReadOnlySpan<byte> Result => Slice(_r.ResultStart, _r.ResultLength);
 
+    /// <summary>True when <see cref="Result"/> is a JSON object.</summary>
+    public bool ResultIsObject => _r.ResultIsObject;
+
+    /// <summary>What a <c>tools/call</c> result says about itself (<c>isError</c>, <c>resultType</c>), read in the
+    /// same pass that found the result: the reply is scanned once.</summary>
+    public ToolCallResultInfo ResultInfo => new(_r.ResultIsError, _r.ResultType);
+
     /// <summary>Raw JSON of <c>params</c>; empty when absent.</summary>
     public ReadOnlySpan<byte> Params => Slice(_r.ParamsStart, _r.ParamsLength);
 
@@ -126,6 +133,15 @@ internal readonly ref struct JsonRpcMessage
 /// <summary>Offsets found while reading a message; internal plumbing of <see cref="JsonRpcMessage"/>.</summary>
 internal struct JsonRpcMessageRanges
 {
+    /// <summary>True when <c>result</c> is a JSON object (its top level was read in the same pass).</summary>
+    public bool ResultIsObject;
+
+    /// <summary><c>result.isError</c> was <c>true</c>.</summary>
+    public bool ResultIsError;
+
+    /// <summary><c>result.resultType</c>.</summary>
+    public McpResultType ResultType;
+
     /// <summary>Form of the id.</summary>
     public JsonRpcIdKind IdKind;
 

@@ -116,7 +116,7 @@ internal static class JsonRpcMessageReader
             else if (reader.ValueTextEquals("result"u8))
             {
                 reader.Read();
-                (r.ResultStart, r.ResultLength) = SkipValue(ref reader);
+                (r.ResultStart, r.ResultLength) = ReadResult(ref reader, ref r);
             }
             else if (reader.ValueTextEquals("params"u8))
             {
@@ -244,6 +244,50 @@ internal static class JsonRpcMessageReader
     }
 
     /// <summary>Skips the value the reader is on and returns where it lay in the input.</summary>
+    /// <summary>
+    /// Slices <c>result</c> and, when it is an object, notes <c>isError</c> and <c>resultType</c> from its top level on
+    /// the way (the same bytes a skip would scan), so a tool reply is read in one pass.
+    /// </summary>
+    private static (int Start, int Length) ReadResult(ref Utf8JsonReader reader, ref JsonRpcMessageRanges r)
+    {
+        var start = (int)reader.TokenStartIndex;
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return (start, (int)reader.BytesConsumed - start);
+        }
+
+        r.ResultIsObject = true;
+        r.ResultIsError = false;
+        r.ResultType = McpResultType.Complete;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("isError"u8))
+            {
+                reader.Read();
+                // Spec (2025-11-25 tools): isError is a boolean; anything else is treated as absent (false).
+                r.ResultIsError = reader.TokenType == JsonTokenType.True;
+                reader.Skip();
+            }
+            else if (reader.ValueTextEquals("resultType"u8))
+            {
+                reader.Read();
+                r.ResultType = reader.TokenType != JsonTokenType.String ? McpResultType.Unrecognized
+                    : reader.ValueTextEquals("complete"u8) ? McpResultType.Complete
+                    : reader.ValueTextEquals("input_required"u8) ? McpResultType.InputRequired
+                    : McpResultType.Unrecognized;
+                reader.Skip();
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        return (start, (int)reader.BytesConsumed - start);
+    }
+
     private static (int Start, int Length) SkipValue(ref Utf8JsonReader reader)
     {
         var start = (int)reader.TokenStartIndex;

@@ -68,7 +68,7 @@ internal sealed class McpMessageRouter(SubscriptionHub hub, SecretRedactor redac
                     return;
                 }
 
-                CompleteResult(waiting, message.Result);
+                CompleteResult(waiting, in message);
                 return;
 
             case JsonRpcMessageKind.Notification:
@@ -105,15 +105,18 @@ internal sealed class McpMessageRouter(SubscriptionHub hub, SecretRedactor redac
         }
     }
 
-    private void CompleteResult(McpPendingRequest waiting, ReadOnlySpan<byte> result)
+    private void CompleteResult(McpPendingRequest waiting, in JsonRpcMessage message)
     {
+        var result = message.Result;
         if (waiting.Kind != McpReplyKind.ToolCall)
         {
             waiting.CompleteWithResult(result);
             return;
         }
 
-        if (!McpPayloadReader.TryReadToolCallResult(result, out var info))
+        // isError and resultType were read in the pass that found the result: the reply is scanned once.
+        var info = message.ResultInfo;
+        if (!message.ResultIsObject)
         {
             waiting.CompleteWithFailure(TransportFailure.Protocol("the tool result is not a JSON object.", status: 200));
             return;

@@ -45,8 +45,16 @@ internal sealed class McpPendingRequest : IDisposable
     /// <summary>True once our response (result or error) arrived.</summary>
     public bool Completed { get; private set; }
 
-    /// <summary>The result bytes (pooled) when completed with a result.</summary>
+    private byte[]? _offered;
+
+    /// <summary>The result bytes (pooled) when completed with a result; the result starts at <see cref="ResultOffset"/>.</summary>
     public byte[]? ResultBuffer { get; private set; }
+
+    /// <summary>Where the result starts in <see cref="ResultBuffer"/> (0 unless a reply body was adopted).</summary>
+    public int ResultOffset { get; private set; }
+
+    /// <summary>True when the result adopted the buffer offered by <see cref="OfferReplyBuffer"/>: its owner must not return it.</summary>
+    public bool AdoptedReplyBuffer { get; private set; }
 
     public int ResultLength { get; private set; }
 
@@ -68,12 +76,47 @@ internal sealed class McpPendingRequest : IDisposable
         }
 
         var buffer = ResultBuffer ?? throw new InvalidOperationException("No result.");
+        if (ResultOffset != 0)
+        {
+            throw new InvalidOperationException("An adopted tool result is taken with TakeToolResult.");
+        }
+
         ResultBuffer = null;
         return (buffer, ResultLength);
     }
 
+    /// <summary>
+    /// Offers the pooled buffer of a whole JSON reply body that is about to be routed: a tool result found inside it
+    /// is then adopted in place (no copy); see <see cref="AdoptedReplyBuffer"/>.
+    /// </summary>
+    public void OfferReplyBuffer(byte[]? buffer) => _offered = Kind == McpReplyKind.ToolCall ? buffer : null;
+
+    /// <summary>Takes a tool result out as a <see cref="ToolResult"/> (which then owns the pooled buffer), or throws the failure.</summary>
+    public ToolResult TakeToolResult()
+    {
+        if (Failure is { } failure)
+        {
+            throw failure;
+        }
+
+        var buffer = ResultBuffer ?? throw new InvalidOperationException("No result.");
+        ResultBuffer = null;
+        return new ToolResult(buffer, ResultOffset, ResultLength, pooled: true);
+    }
+
     public void CompleteWithResult(ReadOnlySpan<byte> result)
     {
+        if (_offered is { } offered && offered.AsSpan().Overlaps(result, out var offset))
+        {
+            ResultBuffer = offered;
+            ResultOffset = offset;
+            ResultLength = result.Length;
+            AdoptedReplyBuffer = true;
+            _offered = null;
+            Completed = true;
+            return;
+        }
+
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(16, result.Length));
         result.CopyTo(buffer);
         ResultBuffer = buffer;

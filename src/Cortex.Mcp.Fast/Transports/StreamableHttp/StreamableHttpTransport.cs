@@ -305,8 +305,7 @@ internal sealed class StreamableHttpTransport : IMcpTransport
     {
         using (request)
         {
-            var (buffer, length) = request.TakeResult();
-            return new ToolResult(buffer, length, pooled: true);
+            return request.TakeToolResult();
         }
     }
 

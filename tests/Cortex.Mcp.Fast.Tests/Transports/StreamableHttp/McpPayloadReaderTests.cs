@@ -26,6 +26,30 @@ public class McpPayloadReaderTests
         Assert.Equal((McpResultType)type, info.ResultType);
     }
 
+    [Theory]
+    [InlineData("""{"content":[{"type":"text","text":"x"}]}""", true, false, (int)McpResultType.Complete)]
+    [InlineData("""{"content":[{"isError":true}],"isError":true}""", true, true, (int)McpResultType.Complete)]
+    [InlineData("""{"isError":false,"content":[{"resultType":"weird"}]}""", true, false, (int)McpResultType.Complete)]
+    [InlineData("""{"isError":"true"}""", true, false, (int)McpResultType.Complete)]
+    [InlineData("""{"resultType":"input_required","inputRequests":{}}""", true, false, (int)McpResultType.InputRequired)]
+    [InlineData("""{"resultType":1}""", true, false, (int)McpResultType.Unrecognized)]
+    [InlineData("""[]""", false, false, (int)McpResultType.Complete)]
+    [InlineData("""7""", false, false, (int)McpResultType.Complete)]
+    public void ReplyReader_ReadsIsErrorAndResultTypeInTheSamePass_AsThePayloadReaderWould(string result, bool isObject, bool isError, int type)
+    {
+        var message = JsonRpcMessageReader.Read(U("""{"jsonrpc":"2.0","id":1,"result":""" + result + "}"));
+        Assert.Equal(JsonRpcMessageKind.Result, message.Kind);
+        Assert.Equal(isObject, message.ResultIsObject);
+        Assert.Equal(isError, message.ResultInfo.IsError);
+        Assert.Equal((McpResultType)type, message.ResultInfo.ResultType);
+        Assert.Equal(result, Encoding.UTF8.GetString(message.Result));
+        if (isObject)
+        {
+            Assert.True(McpPayloadReader.TryReadToolCallResult(message.Result, out var separately));
+            Assert.Equal(separately, message.ResultInfo);
+        }
+    }
+
     [Fact]
     public void TryReadProgress_FullParams_ReadsAllMembers()
     {
