@@ -292,4 +292,26 @@ public sealed class ServiceDispatcherQueueTests
         var list = await Record.ExceptionAsync(() => h.Dispatcher.RunAsync("tools/list", static (t, ct) => t.ListToolsAsync(ct), CancellationToken.None).AsTask());
         Assert.IsType<ServiceCallException>(list);
     }
+
+    [Fact]
+    public async Task Options_ChangedAfterStart_TheRunningDispatcherKeepsItsSnapshot()
+    {
+        await using var h = OneWorker(o => o.Queue.FullMode = QueueFullMode.FailFast);
+        h.Options.Queue.FullMode = QueueFullMode.Wait;
+        h.Options.CallTimeout = TimeSpan.FromMilliseconds(1);
+        h.Options.Retry.MaxRetries = 0;
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        h.Transport.Script("t", ScriptedTransport.Gated(gate.Task));
+        var running = h.Call("t").AsTask();
+        await h.Transport.WaitForAttemptAsync(h.Timeout);
+        var queued = h.Call("t").AsTask();
+
+        Assert.IsType<QueueFullException>(await h.FailureOf(h.Call("t").AsTask()));
+        h.Time.Advance(TimeSpan.FromSeconds(1));
+        Assert.False(queued.IsCompleted, "the deadline is still the snapshot's 30 s");
+
+        gate.SetResult();
+        (await h.Within(running)).Dispose();
+        (await h.Within(queued)).Dispose();
+    }
 }
