@@ -106,6 +106,7 @@ internal sealed class QueueAdmission
         var admitted = false;
         lock (_gate)
         {
+            AssertInvariants_NeedsLock();
             var node = _waiters.AddLast(item);
             item.Call.RoomNode = node;
             Interlocked.Increment(ref _waiting);
@@ -133,6 +134,7 @@ internal sealed class QueueAdmission
     {
         lock (_gate)
         {
+            AssertInvariants_NeedsLock();
             if (call.RoomNode is { } node)
             {
                 Remove_NeedsLock(node);
@@ -148,6 +150,7 @@ internal sealed class QueueAdmission
             QueuedCall next;
             lock (_gate)
             {
+                AssertInvariants_NeedsLock();
                 if (_waiters.First is not { } node || !TryEnter())
                 {
                     return;
@@ -164,6 +167,15 @@ internal sealed class QueueAdmission
 
             Interlocked.Decrement(ref _live); // the waiter ended meanwhile: the slot goes to the next one
         }
+    }
+
+    [Conditional("DEBUG")]
+    private void AssertInvariants_NeedsLock()
+    {
+        Debug.Assert(_gate.IsHeldByCurrentThread, "The waiter list is guarded by the gate.");
+        Debug.Assert(Volatile.Read(ref _waiting) == _waiters.Count, "The lock-free waiter count matches the list.");
+        Debug.Assert(Volatile.Read(ref _live) >= 0, "The live count is never negative.");
+        Debug.Assert(_waiters.Count == 0 || _waiters.First!.Value.Call.RoomNode == _waiters.First, "A parked call knows its place.");
     }
 
     private void Remove_NeedsLock(LinkedListNode<QueuedCall> node)
