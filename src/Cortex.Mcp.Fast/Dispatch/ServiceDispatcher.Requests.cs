@@ -55,7 +55,8 @@ internal sealed partial class ServiceDispatcher
             {
                 if (cancellationToken.IsCancellationRequested)
                 {
-                    throw; // the caller's own: never a service failure
+                    // The caller's own (never a service failure), reported with the caller's token, not the linked one.
+                    throw new OperationCanceledException(ex.Message, ex, cancellationToken);
                 }
 
                 if (_shutdown.IsCancellationRequested)
