@@ -1,3 +1,5 @@
+using Cortex.Mcp.Fast.Errors;
+
 namespace Cortex.Mcp.Fast;
 
 /// <summary>Batches.</summary>
@@ -37,7 +39,7 @@ public sealed partial class NetworkMcpClient
             {
                 TaskStatus.RanToCompletion => new BatchCallResult(calls[i], task.Result, null),
                 TaskStatus.Faulted when task.Exception!.InnerException is ServiceCallException error => new BatchCallResult(calls[i], null, error),
-                TaskStatus.Faulted => new BatchCallResult(calls[i], null, new ServiceCallException(calls[i].Service, calls[i].Tool, "The call failed unexpectedly.", FailureKind.Other, task.Exception!.InnerException)),
+                TaskStatus.Faulted => new BatchCallResult(calls[i], null, ErrorFactory.Unexpected(calls[i].Service, calls[i].Tool, task.Exception!.InnerException!)),
                 _ => null!,
             };
         }

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Cortex.Mcp.Fast.Errors;
 
 namespace Cortex.Mcp.Fast;
 
@@ -41,22 +42,22 @@ public sealed partial class NetworkMcpClient
 
     private async IAsyncEnumerable<T> StreamAsync<T>(string service, string path, Transports.Utf8ItemReader<T> readItem, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref _disposed) != 0)
+        if (RejectService(service, path) is { } rejection)
         {
-            throw new ClientDisposedException(service ?? string.Empty, path ?? string.Empty);
+            throw rejection;
         }
 
         if (string.IsNullOrEmpty(path))
         {
-            throw new InvalidToolNameException(service ?? string.Empty, string.Empty, "a resource path must not be empty.");
+            throw ErrorFactory.InvalidResourcePath(service, string.Empty, "a resource path must not be empty.");
         }
 
         // Each protocol has its own rule (a REST path escaped segment by segment, an MCP resource URI); the
         // transport applies it once the service is resolved, still before any request is sent.
-        var dispatcher = await GetServiceAsync(service!, cancellationToken).ConfigureAwait(false);
+        var dispatcher = await GetServiceAsync(service, cancellationToken).ConfigureAwait(false);
         if (dispatcher.Endpoint.Transport.ValidateResourcePath(path) is { } refused)
         {
-            throw new InvalidToolNameException(service!, path, refused);
+            throw ErrorFactory.InvalidResourcePath(service, path, refused);
         }
 
         await foreach (var item in dispatcher.StreamAsync(path!, readItem, cancellationToken).ConfigureAwait(false))

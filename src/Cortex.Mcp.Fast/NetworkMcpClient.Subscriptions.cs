@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using Cortex.Mcp.Fast.Resilience;
+using Cortex.Mcp.Fast.Errors;
 using Cortex.Mcp.Fast.Transports;
 
 namespace Cortex.Mcp.Fast;
@@ -31,38 +31,30 @@ public sealed partial class NetworkMcpClient
     public IAsyncEnumerable<McpResourceUpdate> SubscribeResourceAsync(string service, string uri, CancellationToken cancellationToken = default) =>
         SubscribeCoreAsync(service, uri, cancellationToken);
 
-    private static ServiceCallException SubscriptionsNeedMcp(string service, string uri) =>
-        new(service, uri, $"Service '{service}' does not speak MCP Streamable HTTP; resource subscriptions need MCP.", FailureKind.Other) { RequestNotSent = true };
-
     private async IAsyncEnumerable<McpResourceUpdate> SubscribeCoreAsync(string service, string uri, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref _disposed) != 0)
+        if (RejectService(service, uri) is { } rejection)
         {
-            throw new ClientDisposedException(service ?? string.Empty, uri ?? string.Empty);
-        }
-
-        if (string.IsNullOrEmpty(service))
-        {
-            throw new ServiceNotFoundException(service ?? string.Empty, uri ?? string.Empty);
-        }
-
-        if (_options.For(service).Protocol == McpProtocol.Rest)
-        {
-            throw SubscriptionsNeedMcp(service, uri ?? string.Empty);
+            throw rejection;
         }
 
         if (string.IsNullOrEmpty(uri))
         {
-            throw new InvalidToolNameException(service, string.Empty, "a resource URI must not be empty.");
+            throw ErrorFactory.InvalidResourcePath(service, string.Empty, "a resource URI must not be empty.");
         }
 
         var dispatcher = await GetServiceAsync(service, cancellationToken).ConfigureAwait(false);
-        if (dispatcher.Endpoint.Transport.ValidateResourcePath(uri) is { } refused)
+        if (dispatcher.Options.Protocol == McpProtocol.Rest)
         {
-            throw new InvalidToolNameException(service, uri, refused);
+            throw ErrorFactory.NotSupported(service, uri, "the service does not speak MCP Streamable HTTP; resource subscriptions need MCP.");
         }
 
-        var updates = dispatcher.OpenStreamAsync(uri, (transport, token) => Subscribe(transport, uri, token), cancellationToken);
+        if (dispatcher.Endpoint.Transport.ValidateResourcePath(uri) is { } refused)
+        {
+            throw ErrorFactory.InvalidResourcePath(service, uri, refused);
+        }
+
+        var updates = dispatcher.OpenStreamAsync(uri, OperationKind.Subscription, (transport, token) => Subscribe(transport, uri, token), cancellationToken);
         await foreach (var update in updates.ConfigureAwait(false))
         {
             yield return update;

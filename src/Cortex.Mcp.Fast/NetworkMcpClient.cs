@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Cortex.Mcp.Fast.Diagnostics;
 using Cortex.Mcp.Fast.Dispatch;
+using Cortex.Mcp.Fast.Errors;
 using Cortex.Mcp.Fast.Resilience;
 using Cortex.Mcp.Fast.Transports;
 using Microsoft.Extensions.Logging;
@@ -90,7 +91,7 @@ public sealed partial class NetworkMcpClient : IAsyncDisposable
         }
         catch (ArgumentException ex)
         {
-            return ValueTask.FromException<ToolResult>(new ServiceCallException(service, tool, ex.Message, FailureKind.Other, ex) { RequestNotSent = true });
+            return ValueTask.FromException<ToolResult>(ErrorFactory.BadArguments(service, tool, ex.Message, ex));
         }
 
         return Enqueue(service, tool, bytes, options, cancellationToken);
@@ -123,7 +124,7 @@ public sealed partial class NetworkMcpClient : IAsyncDisposable
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
         {
-            return ValueTask.FromException<ToolResult>(new ServiceCallException(service, tool, "The arguments could not be serialised.", FailureKind.Other, ex) { RequestNotSent = true });
+            return ValueTask.FromException<ToolResult>(ErrorFactory.BadArguments(service, tool, ex.GetType().Name, ex));
         }
 
         return Enqueue(service, tool, bytes, options, cancellationToken);
@@ -140,7 +141,7 @@ public sealed partial class NetworkMcpClient : IAsyncDisposable
         }
         catch (JsonException ex)
         {
-            throw new ServiceProtocolException(service, tool, $"The result of '{service}/{tool}' does not match {typeof(TResult).Name}.", ex);
+            throw ErrorFactory.ResultMismatch(service, tool, typeof(TResult).Name, ex);
         }
     }
 
@@ -195,21 +196,27 @@ public sealed partial class NetworkMcpClient : IAsyncDisposable
         return await dispatcher.EnqueueAsync(tool, arguments, options, cancellationToken).ConfigureAwait(false);
     }
 
-    private ServiceCallException? Reject(string service, string tool)
+    /// <summary>The facade's own refusals of a tool call, before any I/O: disposed client, no service name, bad tool name.</summary>
+    private ServiceCallException? Reject(string service, string tool) =>
+        RejectService(service, tool) ?? (ToolNames.Validate(tool) is { } reason ? ErrorFactory.InvalidToolName(service, tool ?? string.Empty, reason) : null);
+
+    /// <summary>The facade's own refusals of any operation, before any I/O: disposed client, no service name.</summary>
+    private ServiceCallException? RejectService(string service, string operation)
     {
         if (Volatile.Read(ref _disposed) != 0)
         {
-            return new ClientDisposedException(service ?? string.Empty, tool ?? string.Empty);
+            return ErrorFactory.Disposed(service ?? string.Empty, operation ?? string.Empty);
         }
 
-        if (string.IsNullOrEmpty(service))
-        {
-            return new ServiceNotFoundException(service ?? string.Empty, tool ?? string.Empty);
-        }
-
-        return ToolNames.Validate(tool) is { } reason ? new InvalidToolNameException(service, tool ?? string.Empty, reason) : null;
+        return string.IsNullOrEmpty(service) ? ErrorFactory.ServiceNotFound(service ?? string.Empty, operation ?? string.Empty) : null;
     }
 
+    /// <summary>
+    /// The service's dispatcher, resolving and starting it on first use. A failed resolution (the service is not
+    /// registered, discovery threw, or it returned an endpoint that cannot be used) is never cached: the next call
+    /// resolves again. No negative cache: discovery is asked once per caller while the service cannot start
+    /// (concurrent callers share one resolution).
+    /// </summary>
     private async ValueTask<ServiceDispatcher> GetServiceAsync(string service, CancellationToken cancellationToken)
     {
         if (_services.TryGetValue(service, out var existing))
@@ -217,15 +224,20 @@ public sealed partial class NetworkMcpClient : IAsyncDisposable
             return existing;
         }
 
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            throw ErrorFactory.Disposed(service, string.Empty);
+        }
+
         var lazy = _connecting.GetOrAdd(service, name => new Lazy<Task<ServiceDispatcher>>(() => CreateServiceAsync(name)));
+        var creation = lazy.Value;
         try
         {
-            return await lazy.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return await creation.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (ServiceNotFoundException)
+        catch when (creation.IsFaulted || creation.IsCanceled)
         {
-            // Let a later call try again (the service may be registered by then).
+            // Let a later call try again (the service may be registered or reachable by then).
             _connecting.TryRemove(new KeyValuePair<string, Lazy<Task<ServiceDispatcher>>>(service, lazy));
             throw;
         }
@@ -233,25 +245,77 @@ public sealed partial class NetworkMcpClient : IAsyncDisposable
 
     private async Task<ServiceDispatcher> CreateServiceAsync(string service)
     {
-        var endpoint = await _options.Discovery.ResolveAsync(service).ConfigureAwait(false)
-            ?? throw new ServiceNotFoundException(service, string.Empty);
+        var address = await ResolveAsync(service).ConfigureAwait(false)
+            ?? throw ErrorFactory.ServiceNotFound(service, string.Empty);
         var options = _options.For(service).Snapshot(); // a running service never sees later changes
-        var dispatcher = new ServiceDispatcher(service, options, CreateEndpoint(service, endpoint, options), _options.TimeProvider, _options.RandomSource, _logger);
+        var dispatcher = new ServiceDispatcher(service, options, CreateEndpoint(service, address, options), _options.TimeProvider, _options.RandomSource, _logger);
         _services[service] = dispatcher;
         if (Volatile.Read(ref _disposed) != 0)
         {
             await dispatcher.DisposeAsync().ConfigureAwait(false);
-            throw new ClientDisposedException(service, string.Empty);
+            throw ErrorFactory.Disposed(service, string.Empty);
         }
 
         return dispatcher;
     }
 
+    /// <summary>Asks discovery for the service's endpoint; a discovery that throws is reported typed (nothing was sent).</summary>
+    private async Task<Uri?> ResolveAsync(string service)
+    {
+        try
+        {
+            return await _options.Discovery.ResolveAsync(service).ConfigureAwait(false);
+        }
+        catch (ServiceCallException)
+        {
+            throw; // already ours (for example ServiceNotFoundException from an adapter)
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            throw ErrorFactory.DiscoveryFailed(service, string.Empty, $"discovery threw {ex.GetType().Name}.", ex);
+        }
+    }
+
+    /// <summary>
+    /// The endpoint of <paramref name="address"/>, checked before any transport exists: an absolute http or https
+    /// URI without user information (credentials in a URI would end up in logs and headers). A refused or unusable
+    /// address is a typed discovery failure.
+    /// </summary>
     private ServiceEndpoint CreateEndpoint(string service, Uri address, McpServiceOptions options)
     {
-        var transport = TransportFactory.Create(service, address, options, _options.TimeProvider);
+        if (CheckEndpoint(address) is { } reason)
+        {
+            throw ErrorFactory.DiscoveryFailed(service, string.Empty, reason, null);
+        }
+
+        IMcpTransport transport;
+        try
+        {
+            transport = TransportFactory.Create(service, address, options, _options.TimeProvider);
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or UriFormatException)
+        {
+            throw ErrorFactory.DiscoveryFailed(service, string.Empty, $"the endpoint cannot be used ({ex.GetType().Name}).", ex);
+        }
+
         var breaker = new CircuitBreaker(options.CircuitBreaker, _options.TimeProvider);
         return new ServiceEndpoint(transport, breaker);
+    }
+
+    /// <summary>Why discovery's <paramref name="address"/> cannot be used, or null. The address itself is never quoted (it may carry credentials).</summary>
+    internal static string? CheckEndpoint(Uri? address)
+    {
+        if (address is null || !address.IsAbsoluteUri)
+        {
+            return "discovery returned an endpoint that is not an absolute URI.";
+        }
+
+        if (address.Scheme != Uri.UriSchemeHttp && address.Scheme != Uri.UriSchemeHttps)
+        {
+            return $"discovery returned an endpoint with the scheme '{address.Scheme}'; only http and https are supported.";
+        }
+
+        return string.IsNullOrEmpty(address.UserInfo) ? null : "discovery returned an endpoint that carries user information.";
     }
 
     private void OnEndpointChanged(string service)
@@ -264,21 +328,28 @@ public sealed partial class NetworkMcpClient : IAsyncDisposable
         _ = MoveServiceAsync(service, dispatcher);
     }
 
-    private async Task MoveServiceAsync(string service, ServiceDispatcher dispatcher)
+    /// <summary>
+    /// Follows an endpoint change from discovery. Never throws: a failed resolution or an unusable new endpoint is
+    /// logged and the service keeps its current endpoint (a later change event tries again).
+    /// </summary>
+    internal async Task MoveServiceAsync(string service, ServiceDispatcher dispatcher)
     {
         try
         {
-            var address = await _options.Discovery.ResolveAsync(service).ConfigureAwait(false);
+            var address = await ResolveAsync(service).ConfigureAwait(false);
             if (address is null || Volatile.Read(ref _disposed) != 0)
             {
                 return; // deregistered: keep serving from the last known endpoint until a new one appears
             }
 
-            var current = dispatcher.Endpoint.Address;
-            var normalised = address.AbsoluteUri.EndsWith('/') ? address : new Uri(address.AbsoluteUri + "/");
-            if (current == normalised)
+            if (CheckEndpoint(address) is null)
             {
-                return;
+                var current = dispatcher.Endpoint.Address;
+                var normalised = address.AbsoluteUri.EndsWith('/') ? address : new Uri(address.AbsoluteUri + "/");
+                if (current == normalised)
+                {
+                    return;
+                }
             }
 
             // A fresh breaker too: the old endpoint's health says nothing about the new one.

@@ -10,6 +10,8 @@ namespace Cortex.Mcp.Fast;
 /// <remarks>Mirrors the seed's <c>ServiceCallError</c>; messages never contain bearer tokens or session ids.</remarks>
 public class ServiceCallException : Exception
 {
+    private int _attempts;
+
     /// <summary>Creates an exception for a failed call.</summary>
     /// <param name="service">The logical service name.</param>
     /// <param name="tool">The tool name, or the resource path for streams.</param>
@@ -37,7 +39,13 @@ public class ServiceCallException : Exception
     public int StatusCode { get; init; }
 
     /// <summary>The number of attempts made before the call failed (0 when it never reached a worker).</summary>
-    public int Attempts { get; internal set; }
+    /// <remarks>Final when the exception is built: the library creates the exception once the count is known and
+    /// never changes it afterwards.</remarks>
+    public int Attempts
+    {
+        get => _attempts;
+        init => _attempts = value;
+    }
 
     /// <summary>
     /// <see langword="true"/> when the request provably never left this process (connect failure, rejected before
@@ -47,6 +55,18 @@ public class ServiceCallException : Exception
 
     /// <summary>The server's <c>Retry-After</c> hint, when it sent one.</summary>
     public TimeSpan? RetryAfter { get; init; }
+
+    /// <summary>
+    /// A copy of this exception (same type, message, cause and fields) with another attempt count; the original is
+    /// left untouched, so an exception shared by several callers is never mutated. Transitional: only for
+    /// exceptions that a lower layer still throws ready-made (see <c>ErrorFactory.WithAttempts</c>).
+    /// </summary>
+    internal ServiceCallException WithAttempts(int attempts)
+    {
+        var copy = (ServiceCallException)MemberwiseClone();
+        copy._attempts = attempts;
+        return copy;
+    }
 }
 
 /// <summary>The service's circuit breaker is open: the call was refused without any network I/O.</summary>

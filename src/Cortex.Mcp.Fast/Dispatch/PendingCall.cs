@@ -2,6 +2,9 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Threading.Tasks.Sources;
 using Cortex.Mcp.Fast.Diagnostics;
+using Cortex.Mcp.Fast.Errors;
+using Cortex.Mcp.Fast.Resilience;
+using Cortex.Mcp.Fast.Transports;
 
 namespace Cortex.Mcp.Fast.Dispatch;
 
@@ -10,25 +13,54 @@ namespace Cortex.Mcp.Fast.Dispatch;
 /// attempt count and the <see cref="IValueTaskSource{TResult}"/> the caller awaits. Pooled and reused.
 /// </summary>
 /// <remarks>
-/// <para>Concurrency contract. Three parties may race to finish a call: the worker running it, the cancellation
+/// <para>Concurrency contract. Several parties may race to finish a call: the worker running it, the cancellation
 /// callback (caller cancellation, deadline, client disposal — all funnelled through one
-/// <see cref="CancellationTokenSource"/>), and a retry timer. They agree through one word, <see cref="_state"/>, which
-/// packs the incarnation's version (upper 32 bits) with its status (lower 32 bits) and changes only by
-/// compare-and-swap. Whoever moves it to <see cref="Completed"/> sets the result; nobody else touches the source.</para>
-/// <para>The status says who may act: while <see cref="Queued"/> or <see cref="Backoff"/> the cancellation callback
-/// may complete the call; while <see cref="Running"/> only the worker may (the callback just cancels the token,
-/// which aborts the in-flight request). A stale reference (a channel item or timer of an earlier incarnation)
-/// carries the old version, so its CAS fails and it drops out.</para>
+/// <see cref="CancellationTokenSource"/>), a retry or resumption timer, and a caller waiting for room in the queue.
+/// They agree through one word, <see cref="_state"/>, which packs the incarnation's version (upper 32 bits) with its
+/// status (lower 32 bits) and changes only by compare-and-swap. Whoever moves it to <see cref="Completed"/> sets the
+/// result; nobody else touches the source.</para>
+/// <para>Status machine (every arrow is one CAS; the owner hears of each through
+/// <see cref="IPendingCallOwner.OnTransition"/>, before the completion is published):</para>
+/// <code>
+///   Admitting ──admitted──▶ Queued ──worker──▶ Running ──result/error──▶ Completed
+///       │                    ▲  │                 │  ├──retryable──▶ Backoff ───timer──▶ Queued
+///       │                    │  │                 │  └──ResumeRequired──▶ Suspended ──timer──▶ Queued
+///       └───────┬────────────┴──┴─────────────────┴── (Admitting/Queued/Backoff/Suspended) ──cancel──▶ Completed
+/// </code>
+/// <para>While <see cref="Admitting"/>, <see cref="Queued"/>, <see cref="Backoff"/> or <see cref="Suspended"/> the
+/// cancellation callback may complete the call; while <see cref="Running"/> only the worker may (the callback just
+/// cancels the token, which aborts the in-flight request). A stale reference (a channel item, a room waiter or a
+/// timer of an earlier incarnation) carries the old version, so its CAS fails and it drops out. Leaving
+/// <see cref="Queued"/> by any arrow happens exactly once per stay, which is what the queue's live-call count
+/// relies on.</para>
+/// <para>A suspended call (its reply stream broke and the protocol can resume it) keeps its endpoint lease, its
+/// breaker permit and its <see cref="ToolCallResumption"/> on this object; whoever takes the call out of
+/// <see cref="Suspended"/> or (re-queued) <see cref="Queued"/> takes them too (<see cref="TakeResumption"/>).</para>
 /// <para>Reuse happens only in <see cref="GetResult"/>, after the registrations are disposed (which waits for a
 /// running callback), so no callback can touch a recycled object (STYLE habit 5).</para>
 /// </remarks>
 internal sealed class PendingCall : IValueTaskSource<ToolResult>, IDisposable
 {
+    /// <summary>In the pool.</summary>
     public const int Free = 0;
+
+    /// <summary>In the service's queue (counted as a live call) until a worker takes it.</summary>
     public const int Queued = 1;
+
+    /// <summary>A worker runs an attempt.</summary>
     public const int Running = 2;
+
+    /// <summary>A retry timer holds it (the failed attempt's backoff).</summary>
     public const int Backoff = 3;
+
+    /// <summary>Finished; the result or error is published.</summary>
     public const int Completed = 4;
+
+    /// <summary>Accepted but not yet in the queue: about to be admitted, or waiting for room (full queue, Wait mode).</summary>
+    public const int Admitting = 5;
+
+    /// <summary>Its reply stream broke; a timer resumes the same attempt after the server's delay.</summary>
+    public const int Suspended = 6;
 
     private const int ReasonNone = 0;
     private const int ReasonCaller = 1;
@@ -47,9 +79,15 @@ internal sealed class PendingCall : IValueTaskSource<ToolResult>, IDisposable
     private CancellationTokenRegistration _disposeRegistration;
     private CancellationToken _callerToken;
     private byte[]? _arguments;
+    private ToolCallResumption? _resumption;
+    private ServiceEndpoint? _heldEndpoint;
+    private CircuitPermit _heldPermit;
 
     /// <summary>The dispatcher that owns the call; set once when the object is created.</summary>
-    public ServiceDispatcher? Owner { get; set; }
+    public IPendingCallOwner? Owner { get; set; }
+
+    /// <summary>This call's place among the callers waiting for room in the queue (owned by <see cref="QueueAdmission"/>, under its lock).</summary>
+    internal LinkedListNode<QueuedCall>? RoomNode { get; set; }
 
     /// <summary>The tool name.</summary>
     public string Tool { get; private set; } = string.Empty;
@@ -126,7 +164,7 @@ internal sealed class PendingCall : IValueTaskSource<ToolResult>, IDisposable
             _cts = new CancellationTokenSource(System.Threading.Timeout.InfiniteTimeSpan, timeProvider);
         }
 
-        Volatile.Write(ref _state, Pack(Version, Queued));
+        Volatile.Write(ref _state, Pack(Version, Admitting));
         _tokenRegistration = _cts.Token.UnsafeRegister(s_onTokenCanceled, this);
         _cts.CancelAfter(timeout);
         if (callerToken.CanBeCanceled)
@@ -137,14 +175,56 @@ internal sealed class PendingCall : IValueTaskSource<ToolResult>, IDisposable
         _disposeRegistration = disposalToken.UnsafeRegister(s_onDisposed, this);
     }
 
+    /// <summary>Whether incarnation <paramref name="version"/> is in <paramref name="status"/> right now (a snapshot).</summary>
+    public bool IsIn(short version, int status) => Volatile.Read(ref _state) == Pack(version, status);
+
+    /// <summary>Admitting → Queued for <paramref name="version"/>, once the queue admitted it; false if it already ended.</summary>
+    public bool TryAdmit(short version) => TryMove(version, Admitting, Queued);
+
     /// <summary>Queued → Running for the incarnation <paramref name="version"/>; false if it already ended.</summary>
     public bool TryStart(short version) => TryMove(version, Queued, Running);
 
     /// <summary>Running → Backoff (only the worker calls this).</summary>
     public bool TryEnterBackoff() => TryMove(Version, Running, Backoff);
 
-    /// <summary>Backoff → Queued for <paramref name="version"/>, when the retry timer fires.</summary>
-    public bool TryRequeue(short version) => TryMove(version, Backoff, Queued);
+    /// <summary>Backoff → Queued (or Suspended → Queued) for <paramref name="version"/>, when its timer fires.</summary>
+    public bool TryRequeue(short version, int from = Backoff) => TryMove(version, from, Queued);
+
+    /// <summary>
+    /// Running → Suspended (only the worker calls this): the call keeps <paramref name="endpoint"/>'s lease,
+    /// <paramref name="permit"/> and <paramref name="resumption"/> until it is resumed or abandoned.
+    /// </summary>
+    public bool TrySuspend(ToolCallResumption resumption, ServiceEndpoint endpoint, in CircuitPermit permit)
+    {
+        Debug.Assert(_resumption is null, "A call holds at most one resumption.");
+        _resumption = resumption;
+        _heldEndpoint = endpoint;
+        _heldPermit = permit;
+        if (TryMove(Version, Running, Suspended))
+        {
+            return true;
+        }
+
+        _resumption = null;
+        _heldEndpoint = null;
+        _heldPermit = default;
+        return false;
+    }
+
+    /// <summary>
+    /// Takes the resumption (with its endpoint lease and breaker permit) that a suspension left on the call, or
+    /// null when there is none. Only the party that just moved the call out of Suspended or Queued calls this.
+    /// </summary>
+    public ToolCallResumption? TakeResumption(out ServiceEndpoint? endpoint, out CircuitPermit permit)
+    {
+        var resumption = _resumption;
+        endpoint = _heldEndpoint;
+        permit = _heldPermit;
+        _resumption = null;
+        _heldEndpoint = null;
+        _heldPermit = default;
+        return resumption;
+    }
 
     /// <summary>
     /// Completes with a result if <paramref name="from"/> is the current status. The owner's statistics are updated
@@ -185,8 +265,8 @@ internal sealed class PendingCall : IValueTaskSource<ToolResult>, IDisposable
     public Exception CreateCancellationException(string service, Exception? inner = null) => Volatile.Read(ref _cancelReason) switch
     {
         ReasonCaller => new OperationCanceledException("The call was canceled by the caller.", inner, _callerToken),
-        ReasonDisposed => new ClientDisposedException(service, Tool) { Attempts = Attempts },
-        _ => new CallTimeoutException(service, Tool, TimeoutLimit.CallDeadline, Timeout, inner) { Attempts = Attempts },
+        ReasonDisposed => ErrorFactory.Disposed(service, Tool, Attempts),
+        _ => ErrorFactory.Deadline(service, Tool, Timeout, Attempts, inner),
     };
 
     public ToolResult GetResult(short token)
@@ -224,16 +304,33 @@ internal sealed class PendingCall : IValueTaskSource<ToolResult>, IDisposable
 
     private void OnTokenCanceled()
     {
-        // Queued or backing off: nobody else will finish the call, so finish it here. Running: the worker finishes
-        // it when the aborted attempt unwinds.
+        // Not running: nobody else will finish the call, so finish it here (the owner's transition hook releases
+        // whatever the call held there). Running: the worker finishes it when the aborted attempt unwinds.
+        var status = (int)Volatile.Read(ref _state);
+        if (status is Running or Completed or Free)
+        {
+            return;
+        }
+
         var exception = CreateCancellationException(Owner?.ServiceName ?? string.Empty);
-        _ = TrySetException(exception, Queued) || TrySetException(exception, Backoff);
+        _ = TrySetException(exception, Queued)
+            || TrySetException(exception, Admitting)
+            || TrySetException(exception, Backoff)
+            || TrySetException(exception, Suspended);
     }
 
     private bool TryMove(short version, int from, int to)
     {
         var expected = Pack(version, from);
-        return Interlocked.CompareExchange(ref _state, Pack(version, to), expected) == expected;
+        if (Interlocked.CompareExchange(ref _state, Pack(version, to), expected) != expected)
+        {
+            return false;
+        }
+
+        // The winner of the CAS tells the owner, before any completion is published (so the call cannot be
+        // recycled meanwhile): leaving the queue, abandoning a room wait or a suspension.
+        Owner?.OnTransition(this, from, to);
+        return true;
     }
 
     private static long Pack(short version, int status) => ((long)(ushort)version << 32) | (uint)status;
@@ -254,6 +351,8 @@ internal sealed class PendingCall : IValueTaskSource<ToolResult>, IDisposable
             ArrayPool<byte>.Shared.Return(arguments);
         }
 
+        Debug.Assert(_resumption is null && _heldEndpoint is null, "A finished call holds no resumption or lease.");
+        Debug.Assert(RoomNode is null, "A finished call waits for no room.");
         Statistics = null;
         Progress = null;
         Activity = null;

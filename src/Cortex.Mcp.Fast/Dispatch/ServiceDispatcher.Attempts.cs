@@ -1,45 +1,51 @@
-using Cortex.Mcp.Fast.Errors;
 using Cortex.Mcp.Fast.Diagnostics;
+using Cortex.Mcp.Fast.Errors;
 using Cortex.Mcp.Fast.Resilience;
+using Cortex.Mcp.Fast.Transports;
 
 namespace Cortex.Mcp.Fast.Dispatch;
 
-/// <summary>One attempt of a call, its outcome, and the retry decision.</summary>
+/// <summary>One attempt of a call, its outcome, and the retry or resumption decision.</summary>
 internal sealed partial class ServiceDispatcher
 {
     /// <summary>
     /// Starts an attempt: takes an endpoint lease and a breaker permit. False (with the call already failed and the
-    /// lease released) when the circuit opened while the call waited.
+    /// lease released) when no endpoint could be leased or the circuit opened while the call waited.
     /// </summary>
     /// <remarks>The attempt's one await happens in the worker loop itself, so no per-call async state machine is
     /// allocated; this method and <see cref="FinishAttempt"/> are the synchronous halves around it.</remarks>
-    private bool TryBeginAttempt(PendingCall call, out ServiceEndpoint endpoint, out CircuitPermit permit)
+    private bool TryBeginAttempt(PendingCall call, out ServiceEndpoint? endpoint, out CircuitPermit permit)
     {
-        var attempt = ++call.Attempts;
-        if (attempt == 1 && McpTelemetry.QueueWait.Enabled)
+        if (call.Attempts == 0 && McpTelemetry.QueueWait.Enabled)
         {
             McpTelemetry.QueueWait.Record(_timeProvider.GetElapsedTime(call.StartTimestamp).TotalSeconds, _serviceTag);
         }
 
-        while (!(endpoint = Endpoint).TryAcquire())
+        if (!TryLeaseEndpoint(out endpoint))
         {
-            // The endpoint drained between the read and the lease: a newer one is current by now.
+            permit = default;
+            Fail(call, LeaseRefused(call.Tool, call.Attempts));
+            return false;
         }
 
         if (endpoint.Breaker.TryAcquire(out permit, out var retryAfter))
         {
+            call.Attempts++;
             return true;
         }
 
         // Opened while the call waited: the server must see no request until the break ends.
         endpoint.Release();
-        Fail(call, new CircuitOpenException(ServiceName, call.Tool, retryAfter) { Attempts = attempt - 1 });
+        endpoint = null;
+        Fail(call, ErrorFactory.CircuitOpen(ServiceName, call.Tool, retryAfter, call.Attempts));
         return false;
     }
 
-    /// <summary>Settles an attempt: result, typed error, or a scheduled retry; releases the lease. Never throws.</summary>
+    /// <summary>Settles an attempt: result, typed error, a scheduled retry or a suspension; releases the lease
+    /// unless a suspension keeps it. Never throws.</summary>
     private void FinishAttempt(PendingCall call, ServiceEndpoint endpoint, in CircuitPermit permit, ToolResult? result, Exception? failure)
     {
+        var keepLease = false;
         try
         {
             switch (failure)
@@ -53,72 +59,63 @@ internal sealed partial class ServiceDispatcher
 
                     break;
 
+                case ResumeRequired resume:
+                    // Not a failure and not a retry: the same attempt continues later on the same endpoint.
+                    keepLease = Suspend(call, endpoint, in permit, resume.Resumption);
+                    break;
+
                 case OperationCanceledException when call.Token.IsCancellationRequested:
                     // Caller cancellation, deadline or disposal: never a service failure, never retried.
                     endpoint.Breaker.RecordIgnored(in permit);
                     Fail(call, call.CreateCancellationException(ServiceName, failure));
                     break;
 
-                case ServiceCallException typed:
-                    OnAttemptFailed(call, endpoint, in permit, typed);
-                    break;
-
-                case TransportFailure reported:
-                    OnAttemptFailed(call, endpoint, in permit, ErrorFactory.FromFailure(ServiceName, call.Tool, reported, 0, OperationKind.Tool));
-                    break;
-
                 default:
-                    // A transport broke its contract; still a typed error for the caller.
-                    OnAttemptFailed(call, endpoint, in permit, new ServiceCallException(ServiceName, call.Tool, $"Call to '{ServiceName}/{call.Tool}' failed unexpectedly.", FailureKind.Other, failure));
+                    OnAttemptFailed(call, endpoint, in permit, failure);
                     break;
             }
         }
         finally
         {
-            endpoint.Release();
+            if (!keepLease)
+            {
+                endpoint.Release();
+            }
         }
     }
 
-    private void OnAttemptFailed(PendingCall call, ServiceEndpoint endpoint, in CircuitPermit permit, ServiceCallException error)
+    private void OnAttemptFailed(PendingCall call, ServiceEndpoint endpoint, in CircuitPermit permit, Exception failure)
     {
-        if (FailureClassifier.IsBreakerFailure(error.FailureKind, error.StatusCode))
-        {
-            endpoint.Breaker.RecordFailure(in permit);
-        }
-        else if (error.FailureKind == FailureKind.ToolError || error.FailureKind == FailureKind.HttpStatus)
-        {
-            // The service answered: it is alive, whatever it thought of this request.
-            endpoint.Breaker.RecordSuccess(in permit);
-        }
-        else
-        {
-            endpoint.Breaker.RecordIgnored(in permit);
-        }
+        var facts = FailureFacts.Of(failure);
+        Record(endpoint.Breaker, in permit, facts.BreakerOutcome);
 
         var attempt = call.Attempts;
-        if (ShouldRetry(call, error, out var delay))
+        if (ShouldRetry(call, in facts, out var delay))
         {
-            Log.CallRetrying(_logger, ServiceName, call.Tool, attempt, error.FailureKind, error.StatusCode, delay.TotalMilliseconds);
+            Log.CallRetrying(_logger, ServiceName, call.Tool, attempt, facts.Kind, facts.StatusCode, delay.TotalMilliseconds);
+            var tool = call.Tool; // read before the CAS: afterwards the call may complete and be reused
+            var version = call.Version;
             if (call.TryEnterBackoff())
             {
-                var tool = call.Tool; // read before the timer exists: afterwards the call may complete and be reused
-                RetryTimer.Schedule(this, call, delay, _timeProvider);
+                RetryTimer.Schedule(this, call, version, PendingCall.Backoff, delay, _timeProvider);
 
                 // Counted once the timer exists, so an observer that advances time after seeing it cannot miss it.
                 Interlocked.Increment(ref _retries);
                 McpTelemetry.Retries.Add(1, _serviceTag);
                 RetryScheduled?.Invoke(tool, delay);
+                EndIfCanceledWhileParked(call, version, PendingCall.Backoff);
             }
 
             return;
         }
 
-        error.Attempts = attempt;
-        Log.CallFailed(_logger, ServiceName, call.Tool, attempt, error.FailureKind, error.StatusCode);
+        // Built once, with the final attempt count (ErrorFactory; never mutated afterwards).
+        var error = ErrorFactory.FromException(ServiceName, call.Tool, failure, attempt, OperationKind.Tool);
+        Log.CallFailed(_logger, ServiceName, call.Tool, attempt, facts.Kind, facts.StatusCode);
         Fail(call, error);
     }
 
-    private bool ShouldRetry(PendingCall call, ServiceCallException error, out TimeSpan delay)
+    private bool ShouldRetry(PendingCall call, in FailureFacts facts, out TimeSpan delay)
     {
         delay = default;
         if (call.Attempts > call.MaxRetries || Volatile.Read(ref _disposed) != 0)
@@ -126,19 +123,19 @@ internal sealed partial class ServiceDispatcher
             return false;
         }
 
-        if (!FailureClassifier.IsRetryable(error.FailureKind, error.StatusCode))
+        if (!facts.IsRetryable)
         {
             return false;
         }
 
         // A non-idempotent tool may run twice only if the first request provably never left this process.
-        if (!call.Idempotent && !error.RequestNotSent)
+        if (!call.Idempotent && !facts.NotSent)
         {
             return false;
         }
 
         var remaining = call.Timeout - _timeProvider.GetElapsedTime(call.StartTimestamp);
-        if (!RetryPolicy.TryGetRetryDelay(call.Attempts - 1, Options.Retry, _random(), error.RetryAfter, remaining, out delay))
+        if (!RetryPolicy.TryGetRetryDelay(call.Attempts - 1, Options.Retry, _random(), facts.RetryAfter, remaining, out delay))
         {
             return false; // the wait would pass the deadline: fail now with the real cause
         }
@@ -146,44 +143,107 @@ internal sealed partial class ServiceDispatcher
         return _retryBudget.TryWithdrawRetry();
     }
 
+    /// <summary>
+    /// Parks a call whose reply stream broke (DESIGN §3 point 5: a worker never sleeps): it keeps the endpoint lease,
+    /// the breaker permit and the resumption, and a timer re-queues it after the resumption's delay. No retry budget,
+    /// no attempt counted, no breaker outcome until the final one. True when the call now owns the lease.
+    /// </summary>
+    private bool Suspend(PendingCall call, ServiceEndpoint endpoint, in CircuitPermit permit, ToolCallResumption resumption)
+    {
+        var delay = resumption.Delay; // read before the CAS: afterwards an abandoning party may dispose it
+        var tool = call.Tool;
+        var version = call.Version;
+        if (!call.TrySuspend(resumption, endpoint, in permit))
+        {
+            // Unreachable while only the worker moves a Running call; still, nothing may leak.
+            resumption.Dispose();
+            endpoint.Breaker.RecordIgnored(in permit);
+            return false;
+        }
+
+        RetryTimer.Schedule(this, call, version, PendingCall.Suspended, delay, _timeProvider);
+        ResumptionScheduled?.Invoke(tool, delay);
+        EndIfCanceledWhileParked(call, version, PendingCall.Suspended);
+        return true;
+    }
+
+    /// <summary>
+    /// Ends a call that was parked (backoff or suspension) after its token had already fired: the cancellation
+    /// callback ran while the call was Running and left it to the worker. Accepted race: either this or the timer
+    /// finds it first; the CAS lets exactly one finish it.
+    /// </summary>
+    private void EndIfCanceledWhileParked(PendingCall call, short version, int status)
+    {
+        if (call.IsIn(version, status) && call.Token.IsCancellationRequested)
+        {
+            call.TrySetException(call.CreateCancellationException(ServiceName), status, version);
+        }
+    }
+
+    /// <summary>Releases what a suspended call held when it ends before it resumed (deadline, cancellation, disposal).</summary>
+    private static void AbandonResumption(PendingCall call)
+    {
+        if (call.TakeResumption(out var endpoint, out var permit) is not { } resumption)
+        {
+            return;
+        }
+
+        resumption.Dispose();
+        endpoint!.Breaker.RecordIgnored(in permit);
+        endpoint.Release();
+    }
+
+    private static void Record(CircuitBreaker breaker, in CircuitPermit permit, BreakerOutcome outcome)
+    {
+        switch (outcome)
+        {
+            case BreakerOutcome.Failure: breaker.RecordFailure(in permit); break;
+            case BreakerOutcome.Success: breaker.RecordSuccess(in permit); break;
+            default: breaker.RecordIgnored(in permit); break;
+        }
+    }
+
     private static void Fail(PendingCall call, Exception error)
     {
         call.TrySetException(error);
     }
 
-    /// <summary>Puts a call back in the queue after its backoff (from the retry timer).</summary>
-    private void Requeue(PendingCall call, short version)
+    /// <summary>
+    /// Puts a call back in the queue after its backoff or suspension (from its timer). It is a live call again,
+    /// admitted without the capacity check: a call the service already accepted is never refused by its own queue.
+    /// </summary>
+    private void Requeue(PendingCall call, short version, int from)
     {
-        if (!call.TryRequeue(version))
+        _admission.EnterUnchecked();
+        if (!call.TryRequeue(version, from))
         {
-            return; // finished meanwhile (deadline, cancellation, disposal)
+            _admission.Leave(); // finished meanwhile (deadline, cancellation, disposal)
+            return;
         }
 
-        var item = new QueuedCall(call, version);
-        if (!TryWrite(item))
-        {
-            _ = WriteWhenRoomAsync(item);
-        }
+        Write(new QueuedCall(call, version));
     }
 
-    /// <summary>A one-shot timer for one backoff. Retries are the exception, so one small object each is fine.</summary>
+    /// <summary>A one-shot timer for one backoff or suspension. They are the exception, so one small object each is fine.</summary>
     private sealed class RetryTimer
     {
         private readonly ServiceDispatcher _owner;
         private readonly PendingCall _call;
         private readonly short _version;
+        private readonly int _from;
         private ITimer? _timer;
 
-        private RetryTimer(ServiceDispatcher owner, PendingCall call)
+        private RetryTimer(ServiceDispatcher owner, PendingCall call, short version, int from)
         {
             _owner = owner;
             _call = call;
-            _version = call.Version;
+            _version = version;
+            _from = from;
         }
 
-        public static void Schedule(ServiceDispatcher owner, PendingCall call, TimeSpan delay, TimeProvider timeProvider)
+        public static void Schedule(ServiceDispatcher owner, PendingCall call, short version, int from, TimeSpan delay, TimeProvider timeProvider)
         {
-            var state = new RetryTimer(owner, call);
+            var state = new RetryTimer(owner, call, version, from);
             var timer = timeProvider.CreateTimer(static s => ((RetryTimer)s!).Fire(), state, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             state._timer = timer;
             timer.Change(delay, Timeout.InfiniteTimeSpan);
@@ -192,7 +252,7 @@ internal sealed partial class ServiceDispatcher
         private void Fire()
         {
             _timer?.Dispose();
-            _owner.Requeue(_call, _version);
+            _owner.Requeue(_call, _version, _from);
         }
     }
 }

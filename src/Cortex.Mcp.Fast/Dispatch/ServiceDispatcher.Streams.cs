@@ -19,18 +19,20 @@ internal sealed partial class ServiceDispatcher
             Interlocked.Increment(ref _invalidStreamItems);
             Log.InvalidStreamItem(_logger, ServiceName, path, ex);
         });
-        return OpenStreamAsync(path, (transport, token) => transport.ReadResourceAsync(path, readItem, invalidItem, token), cancellationToken);
+        return OpenStreamAsync(path, OperationKind.Resource, (transport, token) => transport.ReadResourceAsync(path, readItem, invalidItem, token), cancellationToken);
     }
 
     /// <summary>
     /// Runs a stream opened by <paramref name="open"/> under a stream slot, the endpoint's lease and the breaker;
-    /// shared by resource reads and resource subscriptions.
+    /// shared by resource reads and resource subscriptions. Every failure reaches the caller built by
+    /// <see cref="ErrorFactory"/> for <paramref name="kind"/>; the caller's own cancellation stays an
+    /// <see cref="OperationCanceledException"/>; disposal of the client is a <see cref="ClientDisposedException"/>.
     /// </summary>
-    public async IAsyncEnumerable<T> OpenStreamAsync<T>(string path, Func<IMcpTransport, CancellationToken, IAsyncEnumerable<T>> open, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<T> OpenStreamAsync<T>(string path, OperationKind kind, Func<IMcpTransport, CancellationToken, IAsyncEnumerable<T>> open, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         if (Volatile.Read(ref _disposed) != 0)
         {
-            throw new ClientDisposedException(ServiceName, path);
+            throw ErrorFactory.Disposed(ServiceName, path);
         }
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _shutdown.Token);
@@ -45,76 +47,90 @@ internal sealed partial class ServiceDispatcher
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
                 throw _shutdown.IsCancellationRequested
-                    ? new ClientDisposedException(ServiceName, path)
-                    : new ResourceStreamException(ServiceName, path, $"No stream slot of service '{ServiceName}' became free within {Options.Streams.OpenTimeout.TotalMilliseconds:F0} ms.", FailureKind.Timeout);
+                    ? ErrorFactory.Disposed(ServiceName, path)
+                    : ErrorFactory.NoStreamSlot(ServiceName, path, Options.Streams.OpenTimeout);
             }
         }
 
         Interlocked.Increment(ref _openStreams);
-        ServiceEndpoint endpoint;
-        while (!(endpoint = Endpoint).TryAcquire())
-        {
-        }
-
         try
         {
-            if (!endpoint.Breaker.TryAcquire(out var permit, out var retryAfter))
+            if (!TryLeaseEndpoint(out var endpoint))
             {
-                throw new CircuitOpenException(ServiceName, path, retryAfter);
+                throw LeaseRefused(path);
             }
 
-            var outcome = 0; // 0 = ignored, 1 = success, 2 = failure
             try
             {
-                var items = open(endpoint.Transport, token);
-                var enumerator = items.GetAsyncEnumerator(token);
-                await using var enumeratorScope = enumerator.ConfigureAwait(false);
-                while (true)
+                if (!endpoint.Breaker.TryAcquire(out var permit, out var retryAfter))
                 {
-                    bool more;
+                    throw ErrorFactory.CircuitOpen(ServiceName, path, retryAfter);
+                }
+
+                var outcome = BreakerOutcome.Ignored;
+                try
+                {
+                    IAsyncEnumerator<T> enumerator;
                     try
                     {
-                        more = await enumerator.MoveNextAsync().ConfigureAwait(false);
+                        enumerator = open(endpoint.Transport, token).GetAsyncEnumerator(token);
                     }
-                    catch (ResourceStreamException ex)
+                    catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
                     {
-                        outcome = FailureClassifier.IsBreakerFailure(ex.FailureKind, ex.StatusCode) ? 2 : 1;
-                        throw;
-                    }
-                    catch (TransportFailure failure)
-                    {
-                        outcome = FailureClassifier.IsBreakerFailure(failure.Kind, failure.StatusCode, failure.JsonRpcCode) ? 2 : failure.NotSent ? 0 : 1;
-                        throw ErrorFactory.FromFailure(ServiceName, path, failure, 1, OperationKind.Resource);
-                    }
-                    catch (OperationCanceledException) when (_shutdown.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-                    {
-                        throw new ClientDisposedException(ServiceName, path);
+                        throw StreamFailure(ex, path, kind, ref outcome);
                     }
 
-                    if (!more)
+                    await using var enumeratorScope = enumerator.ConfigureAwait(false);
+                    while (true)
                     {
-                        outcome = 1;
-                        yield break;
-                    }
+                        bool more;
+                        try
+                        {
+                            more = await enumerator.MoveNextAsync().ConfigureAwait(false);
+                        }
+                        catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
+                        {
+                            throw StreamFailure(ex, path, kind, ref outcome);
+                        }
 
-                    yield return enumerator.Current;
+                        if (!more)
+                        {
+                            outcome = BreakerOutcome.Success;
+                            yield break;
+                        }
+
+                        yield return enumerator.Current;
+                    }
+                }
+                finally
+                {
+                    Record(endpoint.Breaker, in permit, outcome);
                 }
             }
             finally
             {
-                switch (outcome)
-                {
-                    case 1: endpoint.Breaker.RecordSuccess(in permit); break;
-                    case 2: endpoint.Breaker.RecordFailure(in permit); break;
-                    default: endpoint.Breaker.RecordIgnored(in permit); break;
-                }
+                endpoint.Release();
             }
         }
         finally
         {
-            endpoint.Release();
             Interlocked.Decrement(ref _openStreams);
             _streamSlots.Release();
         }
+    }
+
+    private static bool IsCallerCancellation(Exception exception, CancellationToken cancellationToken) =>
+        exception is OperationCanceledException && cancellationToken.IsCancellationRequested;
+
+    /// <summary>The caller's exception for a failed stream, and what the breaker makes of it.</summary>
+    private ServiceCallException StreamFailure(Exception exception, string path, OperationKind kind, ref BreakerOutcome outcome)
+    {
+        if (exception is OperationCanceledException && _shutdown.IsCancellationRequested)
+        {
+            return ErrorFactory.Disposed(ServiceName, path, 1);
+        }
+
+        outcome = FailureFacts.Of(exception).BreakerOutcome;
+        return ErrorFactory.FromException(ServiceName, path, exception, 1, kind);
     }
 }

@@ -2,26 +2,42 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using System.Diagnostics.CodeAnalysis;
 using Cortex.Mcp.Fast.Diagnostics;
+using Cortex.Mcp.Fast.Errors;
 using Cortex.Mcp.Fast.Resilience;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.ObjectPool;
 
 namespace Cortex.Mcp.Fast.Dispatch;
 
-/// <summary>A channel item: the call and the incarnation it was queued for.</summary>
+/// <summary>A channel item (or a room waiter): the call and the incarnation it was queued for.</summary>
 internal readonly record struct QueuedCall(PendingCall Call, short Version);
 
 /// <summary>
-/// The per-service engine of DESIGN §3: a bounded <see cref="Channel{T}"/> of pooled <see cref="PendingCall"/>s
-/// drained by a fixed number of worker loops, a circuit breaker consulted before enqueue and fed by every attempt,
-/// retries re-scheduled by a timer (a worker never sleeps), and one absolute deadline per call.
+/// The per-service engine of DESIGN §3: a queue of pooled <see cref="PendingCall"/>s bounded in live calls
+/// (<see cref="QueueAdmission"/>) drained by a fixed number of worker loops, a circuit breaker consulted before
+/// enqueue and fed by every attempt, retries and resumptions re-scheduled by a timer (a worker never sleeps), one
+/// absolute deadline per call, and the service's other operations (<see cref="RunAsync{TState, T}"/>, streams)
+/// under the same endpoint lease, breaker and error path.
 /// </summary>
-/// <remarks>Thread-safe. The steady-state path (enqueue → worker → completion) allocates nothing of its own:
-/// calls are pooled, attempts run on a pooling async builder, and statistics are updated with Interlocked.</remarks>
-internal sealed partial class ServiceDispatcher : IAsyncDisposable
+/// <remarks>
+/// <para>Thread-safe. The steady-state path (enqueue → worker → completion) allocates nothing of its own:
+/// calls are pooled, attempts run on a pooling async builder, and statistics are updated with Interlocked.</para>
+/// <para>Options: <see cref="Options"/> is the snapshot the facade took when the service started
+/// (<c>McpServiceOptions.Snapshot()</c>); every per-call default (deadline, retries, full-queue mode) is read from
+/// it, never from the user's instance.</para>
+/// </remarks>
+internal sealed partial class ServiceDispatcher : IAsyncDisposable, IPendingCallOwner
 {
+    /// <summary>How many times a lease of the current endpoint is tried before giving up (each failure means the
+    /// endpoint was swapped or disposed under the reader).</summary>
+    private const int MaxLeaseTries = 32;
+
+    /// <summary>Unbounded: capacity is counted in live calls by <see cref="_admission"/>; entries of calls that
+    /// already ended may remain until a worker reads and discards them.</summary>
     private readonly Channel<QueuedCall> _channel;
+    private readonly QueueAdmission _admission;
     private readonly Task[] _workers;
     private readonly ObjectPool<PendingCall> _pool;
     private readonly ConcurrentDictionary<string, ToolStatistics> _tools = new(StringComparer.Ordinal);
@@ -51,14 +67,13 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable
         _serviceTag = McpTelemetry.ServiceTag(serviceName);
         _retryBudget = new RetryBudget(options.RetryBudget, timeProvider);
         _streamSlots = new SemaphoreSlim(options.Streams.MaxConcurrent, options.Streams.MaxConcurrent);
-        _channel = Channel.CreateBounded<QueuedCall>(new BoundedChannelOptions(options.Queue.Capacity)
+        _channel = Channel.CreateUnbounded<QueuedCall>(new UnboundedChannelOptions
         {
-            FullMode = BoundedChannelFullMode.Wait,
             SingleReader = false,
             SingleWriter = false,
-            // Continuations of WaitToReadAsync run on the pool, not on the writer's stack.
             AllowSynchronousContinuations = false,
         });
+        _admission = new QueueAdmission(options.Queue.Capacity, WriteAdmitted);
         _pool = new DefaultObjectPool<PendingCall>(new PendingCallPolicy(this), options.Queue.Capacity + options.Queue.WorkerCount);
         _workers = new Task[options.Queue.WorkerCount];
         for (var i = 0; i < _workers.Length; i++)
@@ -76,6 +91,15 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable
     /// <summary>Raised when a retry is scheduled, with its delay. Intended for testing (an explicit signal instead of waiting).</summary>
     internal Action<string, TimeSpan>? RetryScheduled { get; set; }
 
+    /// <summary>Raised when a call is suspended for a resumption, with its delay. Intended for testing.</summary>
+    internal Action<string, TimeSpan>? ResumptionScheduled { get; set; }
+
+    /// <summary>The service's retry budget. Intended for testing.</summary>
+    internal RetryBudget RetryBudget => _retryBudget;
+
+    /// <summary>The live-call accounting of the queue. Intended for testing.</summary>
+    internal QueueAdmission Admission => _admission;
+
     /// <summary>
     /// Accepts a call. Failures (open circuit, full queue in fail-fast mode, disposal, deadline, cancellation) come
     /// back through the returned task, never as a synchronous throw.
@@ -84,14 +108,14 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable
     {
         if (Volatile.Read(ref _disposed) != 0)
         {
-            return ValueTask.FromException<ToolResult>(new ClientDisposedException(ServiceName, tool));
+            return ValueTask.FromException<ToolResult>(ErrorFactory.Disposed(ServiceName, tool));
         }
 
         var breaker = Endpoint.Breaker;
         if (breaker.State == CircuitState.Open && breaker.RetryAfter > TimeSpan.Zero)
         {
             // Fail fast: the caller learns at once, the queue is not filled with calls that would be refused.
-            return ValueTask.FromException<ToolResult>(new CircuitOpenException(ServiceName, tool, breaker.RetryAfter));
+            return ValueTask.FromException<ToolResult>(ErrorFactory.CircuitOpen(ServiceName, tool, breaker.RetryAfter));
         }
 
         var statistics = GetStatistics(tool);
@@ -117,8 +141,13 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable
         _retryBudget.RecordRequest();
 
         var item = new QueuedCall(call, call.Version);
-        if (TryWrite(item))
+        if (_admission.TryEnter())
         {
+            if (!WriteAdmitted(item))
+            {
+                _admission.Leave(); // ended before it was queued (a token that had already fired)
+            }
+
             return task;
         }
 
@@ -126,14 +155,37 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable
         {
             Interlocked.Increment(ref _queueRejections);
             McpTelemetry.QueueRejections.Add(1, _serviceTag);
-            var rejection = new QueueFullException(ServiceName, tool, Options.Queue.Capacity);
-            call.TrySetException(rejection, PendingCall.Queued);
-
+            call.TrySetException(ErrorFactory.QueueFull(ServiceName, tool, _admission.Capacity), PendingCall.Admitting, item.Version);
             return task;
         }
 
-        _ = WriteWhenRoomAsync(item);
+        // Wait mode: parked until a live call leaves the queue; its deadline and cancellation still end it.
+        _admission.Wait(item);
         return task;
+    }
+
+    /// <inheritdoc/>
+    public void OnTransition(PendingCall call, int from, int to)
+    {
+        if (from == PendingCall.Queued)
+        {
+            _admission.Leave(); // taken by a worker, or ended while queued: exactly once per stay
+        }
+
+        if (to != PendingCall.Completed)
+        {
+            return;
+        }
+
+        if (from == PendingCall.Admitting)
+        {
+            _admission.Abandon(call);
+        }
+        else if (from is PendingCall.Suspended or PendingCall.Queued)
+        {
+            // Ended while it waited to resume: the resumption, the lease and the permit are released here.
+            AbandonResumption(call);
+        }
     }
 
     /// <summary>
@@ -191,7 +243,7 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable
 
         return new ServiceDiagnostics(ServiceName, endpoint.Address, tools)
         {
-            QueueDepth = _channel.Reader.CanCount ? _channel.Reader.Count : -1,
+            QueueDepth = _admission.Live,
             OpenConnections = endpoint.Transport.OpenConnections,
             OpenStreams = Volatile.Read(ref _openStreams),
             CircuitState = endpoint.Breaker.State,
@@ -209,37 +261,79 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable
             return;
         }
 
-        // One signal ends everything: queued and backing-off calls complete from their cancellation callbacks,
-        // in-flight attempts are aborted and completed by their workers, streams stop.
+        // One signal ends everything: waiting, queued, backing-off and suspended calls complete from their
+        // cancellation callbacks, in-flight attempts are aborted and completed by their workers, streams stop.
         await _shutdown.CancelAsync().ConfigureAwait(false);
         _channel.Writer.TryComplete();
         _signal.Close();
         await Task.WhenAll(_workers).ConfigureAwait(false);
         await Endpoint.DisposeNowAsync().ConfigureAwait(false);
-        _shutdown.Dispose();
-        _streamSlots.Dispose();
+
+        // Neither _shutdown nor _streamSlots is disposed: streams still unwinding release their slot and read the
+        // token after this point (disposing the semaphore turned their ClientDisposedException into a raw
+        // ObjectDisposedException), and late arrivals read _shutdown's token. Neither holds an unmanaged resource
+        // unless its wait handle is used, which it never is.
     }
+
+    /// <summary>
+    /// Leases the current endpoint, re-reading it when it drained between the read and the lease (it was swapped).
+    /// Bounded: false after <see cref="MaxLeaseTries"/> tries, or at once when the dispatcher is disposed; the
+    /// caller then fails with <see cref="LeaseRefused"/>. The one lease loop of the dispatcher.
+    /// </summary>
+    internal bool TryLeaseEndpoint([NotNullWhen(true)] out ServiceEndpoint? endpoint)
+    {
+        var spinner = default(SpinWait);
+        for (var i = 0; i < MaxLeaseTries && Volatile.Read(ref _disposed) == 0; i++)
+        {
+            endpoint = Endpoint;
+            if (endpoint.TryAcquire())
+            {
+                return true;
+            }
+
+            spinner.SpinOnce(sleep1Threshold: -1);
+        }
+
+        endpoint = null;
+        return false;
+    }
+
+    /// <summary>Why <see cref="TryLeaseEndpoint"/> failed, as the caller's exception.</summary>
+    internal ServiceCallException LeaseRefused(string operation, int attempts = 0) =>
+        Volatile.Read(ref _disposed) != 0
+            ? ErrorFactory.Disposed(ServiceName, operation, attempts)
+            : ErrorFactory.EndpointUnavailable(ServiceName, operation, attempts);
 
     private ToolStatistics GetStatistics(string tool) =>
         _tools.TryGetValue(tool, out var statistics) ? statistics : _tools.GetOrAdd(tool, static name => new ToolStatistics(name));
 
-    private async Task WriteWhenRoomAsync(QueuedCall item)
+    /// <summary>
+    /// Moves an admitted call (it holds one live slot) into the channel and wakes a worker; false, with nothing
+    /// written, when the call already ended (the caller gives the slot back).
+    /// </summary>
+    private bool WriteAdmitted(QueuedCall item)
     {
-        try
+        if (!item.Call.TryAdmit(item.Version))
         {
-            // The call's own token fires at its deadline or on cancellation; its callback then completes the call.
-            await _channel.Writer.WriteAsync(item, item.Call.Token).ConfigureAwait(false);
+            return false;
+        }
+
+        Write(item);
+        return true;
+    }
+
+    /// <summary>Writes a queued item and wakes one worker; a closed channel (disposal) ends the call typed.</summary>
+    private void Write(QueuedCall item)
+    {
+        if (_channel.Writer.TryWrite(item))
+        {
             _signal.Release();
+            return;
         }
-        catch (OperationCanceledException)
-        {
-            // Completed by the call's cancellation callback (deadline, caller or disposal).
-        }
-        catch (ChannelClosedException)
-        {
-            // The item may be stale (the call finished and was reused): only its own incarnation may be failed.
-            item.Call.TrySetException(new ClientDisposedException(ServiceName, string.Empty), PendingCall.Queued, item.Version);
-        }
+
+        // Disposed: the call may already be completed by its disposal callback; only this incarnation may be
+        // failed, and leaving Queued gives its live slot back (OnTransition).
+        item.Call.TrySetException(ErrorFactory.Disposed(ServiceName, string.Empty), PendingCall.Queued, item.Version);
     }
 
     /// <summary>
@@ -260,18 +354,6 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable
         return activity;
     }
 
-    /// <summary>Writes an item without waiting and wakes one worker for it.</summary>
-    private bool TryWrite(QueuedCall item)
-    {
-        if (!_channel.Writer.TryWrite(item))
-        {
-            return false;
-        }
-
-        _signal.Release();
-        return true;
-    }
-
     private async Task RunWorkerAsync()
     {
         var reader = _channel.Reader;
@@ -281,7 +363,14 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable
             while (reader.TryRead(out var item))
             {
                 var call = item.Call;
-                if (!call.TryStart(item.Version) || !TryBeginAttempt(call, out var endpoint, out var permit))
+                if (!call.TryStart(item.Version))
+                {
+                    continue; // an entry of a call that already ended: it counts for nothing
+                }
+
+                // A resumed call continues on the endpoint (lease and permit) it was suspended on.
+                var resumption = call.TakeResumption(out var endpoint, out var permit);
+                if (resumption is null && !TryBeginAttempt(call, out endpoint, out permit))
                 {
                     continue;
                 }
@@ -296,7 +385,10 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable
 
                 try
                 {
-                    result = await endpoint.Transport.CallToolAsync(call.Tool, call.Arguments, call.Progress, call.Token).ConfigureAwait(false);
+                    var attempt = resumption is null
+                        ? endpoint!.Transport.CallToolAsync(call.Tool, call.Arguments, call.Progress, call.Token)
+                        : endpoint!.Transport.ResumeToolCallAsync(resumption, call.Token);
+                    result = await attempt.ConfigureAwait(false);
                 }
                 catch (Exception ex)
                 {
@@ -310,7 +402,7 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable
                     }
                 }
 
-                FinishAttempt(call, endpoint, in permit, result, failure);
+                FinishAttempt(call, endpoint!, in permit, result, failure);
             }
 
             if (!await _signal.WaitAsync(waiter).ConfigureAwait(false))

@@ -66,14 +66,39 @@ internal static class ErrorFactory
 
     /// <summary>
     /// The public exception of anything a lower layer threw: a <see cref="TransportFailure"/> is built as above; an
-    /// exception of ours passes unchanged; anything else is a contract breach, still reported typed.
+    /// exception of ours (transitional: a transport that still throws ready-made exceptions) passes with the final
+    /// attempt count (see <see cref="WithAttempts"/>); anything else is a contract breach, still reported typed.
     /// </summary>
     public static ServiceCallException FromException(string service, string operation, Exception exception, int attempts, OperationKind kind) => exception switch
     {
         TransportFailure failure => FromFailure(service, operation, failure, attempts, kind),
-        ServiceCallException ours => ours,
+        ServiceCallException ours => WithAttempts(ours, attempts),
         _ => FromFailure(service, operation, TransportFailure.Unexpected($"failed unexpectedly ({exception.GetType().Name})", exception), attempts, kind),
     };
+
+    /// <summary>
+    /// Transitional, for a ready-made exception a transport still throws instead of a <see cref="TransportFailure"/>:
+    /// the same exception when its attempt count is already <paramref name="attempts"/>, else a copy of it (same
+    /// type and fields) carrying that count. The original is never mutated (it may be shared by several callers,
+    /// for example a failed session start). Goes away when every transport reports <see cref="TransportFailure"/>.
+    /// </summary>
+    public static ServiceCallException WithAttempts(ServiceCallException exception, int attempts) =>
+        exception.Attempts == attempts ? exception : exception.WithAttempts(attempts);
+
+    /// <summary>
+    /// No usable endpoint could be leased: the service's endpoint kept changing under the request (it is retried
+    /// a bounded number of times first). Nothing was sent.
+    /// </summary>
+    public static ServiceCallException EndpointUnavailable(string service, string operation, int attempts = 0) =>
+        new(service, operation, $"Service '{service}' has no usable endpoint for '{operation}' right now (it kept changing).", FailureKind.Other)
+        {
+            RequestNotSent = true,
+            Attempts = attempts,
+        };
+
+    /// <summary>An operation ended with an exception that is none of ours (a contract breach below); still typed.</summary>
+    public static ServiceCallException Unexpected(string service, string operation, Exception cause, int attempts = 0) =>
+        new(service, operation, $"'{service}/{operation}' failed unexpectedly ({cause.GetType().Name}).", FailureKind.Other, cause) { Attempts = attempts };
 
     /// <summary>The breaker refused the call without any I/O.</summary>
     public static CircuitOpenException CircuitOpen(string service, string operation, TimeSpan retryAfter, int attempts = 0) =>

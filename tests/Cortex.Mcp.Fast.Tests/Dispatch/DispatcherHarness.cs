@@ -12,6 +12,7 @@ internal sealed class DispatcherHarness : IAsyncDisposable
     public static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);
 
     private readonly Channel<TimeSpan> _retries = Channel.CreateUnbounded<TimeSpan>();
+    private readonly Channel<TimeSpan> _resumptions = Channel.CreateUnbounded<TimeSpan>();
 
     public DispatcherHarness(Action<McpServiceOptions>? configure = null, TimeProvider? realTime = null)
     {
@@ -19,9 +20,12 @@ internal sealed class DispatcherHarness : IAsyncDisposable
         Options = new McpServiceOptions { Queue = { WorkerCount = 2, Capacity = 64 } };
         configure?.Invoke(Options);
         Breaker = new CircuitBreaker(Options.CircuitBreaker, clock);
-        Dispatcher = new ServiceDispatcher("svc", Options, new ServiceEndpoint(Transport, Breaker), clock, () => 0.5, NullLogger.Instance)
+
+        // Like the facade: the running service gets a snapshot; Options stays the "user's" instance.
+        Dispatcher = new ServiceDispatcher("svc", Options.Snapshot(), new ServiceEndpoint(Transport, Breaker), clock, () => 0.5, NullLogger.Instance)
         {
             RetryScheduled = (_, delay) => _retries.Writer.TryWrite(delay),
+            ResumptionScheduled = (_, delay) => _resumptions.Writer.TryWrite(delay),
         };
     }
 
@@ -29,6 +33,7 @@ internal sealed class DispatcherHarness : IAsyncDisposable
 
     public ScriptedTransport Transport { get; } = new();
 
+    /// <summary>The options the test configured (the dispatcher runs on a snapshot of them).</summary>
     public McpServiceOptions Options { get; }
 
     public CircuitBreaker Breaker { get; }
@@ -42,6 +47,12 @@ internal sealed class DispatcherHarness : IAsyncDisposable
 
     /// <summary>Waits for the next scheduled retry and returns its delay (without advancing time).</summary>
     public async Task<TimeSpan> NextRetryAsync() => await _retries.Reader.ReadAsync(Timeout);
+
+    /// <summary>Waits for the next suspension for a resumption and returns its delay (without advancing time).</summary>
+    public async Task<TimeSpan> NextResumptionAsync() => await _resumptions.Reader.ReadAsync(Timeout);
+
+    /// <summary>True when no retry was ever scheduled.</summary>
+    public bool NoRetryScheduled => !_retries.Reader.TryPeek(out _);
 
     /// <summary>Advances fake time through every retry until <paramref name="task"/> completes; returns the delays seen.</summary>
     public async Task<List<TimeSpan>> DriveAsync(Task task)

@@ -1,20 +1,35 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using Cortex.Mcp.Fast.Errors;
 using Cortex.Mcp.Fast.Transports;
 
 namespace Cortex.Mcp.Fast.Tests.Dispatch;
 
 /// <summary>
 /// An in-process transport for dispatcher unit tests (no wire involved: the dispatcher's logic is under test).
-/// Each tool's behaviour is a script; every attempt is counted and signalled.
+/// Each tool's behaviour is a script; every attempt is counted and signalled. Failures are thrown as
+/// <see cref="TransportFailure"/>, as the real transports report them.
 /// </summary>
-internal sealed class ScriptedTransport : IMcpTransport
+internal sealed class ScriptedTransport(string address = "http://127.0.0.1:1/") : IMcpTransport
 {
     private readonly ConcurrentDictionary<string, Func<int, CancellationToken, ValueTask<ToolResult>>> _scripts = new();
     private readonly ConcurrentDictionary<string, int> _attempts = new();
     private readonly SemaphoreSlim _attemptStarted = new(0);
+    private int _resumes;
 
-    public Uri Address { get; } = new("http://127.0.0.1:1/");
+    public Uri Address { get; } = new(address);
+
+    /// <summary>How <see cref="ResumeToolCallAsync"/> behaves: called with the resumption; the default succeeds.</summary>
+    public Func<ToolCallResumption, CancellationToken, ValueTask<ToolResult>>? ResumeScript { get; set; }
+
+    /// <summary>How <see cref="ListToolsAsync"/> behaves; the default returns no tools.</summary>
+    public Func<CancellationToken, ValueTask<IReadOnlyList<McpToolInfo>>>? ListToolsScript { get; set; }
+
+    /// <summary>How a resource stream behaves: yields raw JSON items; the default yields one <c>{}</c>.</summary>
+    public Func<string, CancellationToken, IAsyncEnumerable<string>>? ResourceScript { get; set; }
+
+    /// <summary>Resumption legs run so far.</summary>
+    public int Resumes => Volatile.Read(ref _resumes);
 
     public int OpenConnections => 0;
 
@@ -46,14 +61,33 @@ internal sealed class ScriptedTransport : IMcpTransport
     public async IAsyncEnumerable<T> ReadResourceAsync<T>(string path, Utf8ItemReader<T> readItem, Action<Exception> onInvalidItem, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await Task.Yield();
-        yield return readItem("{}"u8);
+        if (ResourceScript is null)
+        {
+            yield return readItem("{}"u8);
+            yield break;
+        }
+
+        await foreach (var json in ResourceScript(path, cancellationToken).WithCancellation(cancellationToken))
+        {
+            yield return readItem(System.Text.Encoding.UTF8.GetBytes(json));
+        }
     }
 
-    public ValueTask<ToolResult> ResumeToolCallAsync(ToolCallResumption resumption, CancellationToken cancellationToken) =>
-        throw new NotSupportedException();
+    public ValueTask<ToolResult> ResumeToolCallAsync(ToolCallResumption resumption, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _resumes);
+        _attemptStarted.Release();
+        if (ResumeScript is { } script)
+        {
+            return script(resumption, cancellationToken);
+        }
+
+        resumption.Dispose(); // the transport owns it once handed back
+        return new ValueTask<ToolResult>(Ok("{\"resumed\":true}"));
+    }
 
     public ValueTask<IReadOnlyList<McpToolInfo>> ListToolsAsync(CancellationToken cancellationToken) =>
-        new(Array.Empty<McpToolInfo>());
+        ListToolsScript?.Invoke(cancellationToken) ?? new(Array.Empty<McpToolInfo>());
 
     public async IAsyncEnumerable<McpResourceUpdate> SubscribeResourceAsync(string uri, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -69,14 +103,17 @@ internal sealed class ScriptedTransport : IMcpTransport
 
     public static ToolResult Ok(string json = "{\"ok\":true}") => ToolResult.FromUtf8(System.Text.Encoding.UTF8.GetBytes(json));
 
-    public static ServiceCallException Status(string tool, int status, TimeSpan? retryAfter = null) =>
-        new("svc", tool, $"HTTP {status}", Cortex.Mcp.Fast.FailureKind.HttpStatus) { StatusCode = status, RetryAfter = retryAfter };
+    /// <summary>A non-success status, as a transport reports it (the tool name is the test's label only).</summary>
+    public static TransportFailure Status(string tool, int status, TimeSpan? retryAfter = null) =>
+        TransportFailure.Status(status, $"HTTP {status} ({tool})", retryAfter);
 
-    public static ServiceCallException ConnectFailure(string tool) =>
-        new("svc", tool, "refused", Cortex.Mcp.Fast.FailureKind.ConnectFailure) { RequestNotSent = true };
+    /// <summary>No connection could be made: the request provably never left.</summary>
+    public static TransportFailure ConnectFailure(string tool) =>
+        TransportFailure.ConnectFailed($"refused ({tool})", null);
 
-    public static ServiceCallException Network(string tool) =>
-        new("svc", tool, "reset", Cortex.Mcp.Fast.FailureKind.NetworkError);
+    /// <summary>The connection broke after the request may have reached the server.</summary>
+    public static TransportFailure Network(string tool) =>
+        TransportFailure.Network($"reset ({tool})");
 
     /// <summary>A script that waits for <paramref name="gate"/> (or cancellation) and then succeeds.</summary>
     public static Func<int, CancellationToken, ValueTask<ToolResult>> Gated(Task gate) => async (_, ct) =>
@@ -84,4 +121,18 @@ internal sealed class ScriptedTransport : IMcpTransport
         await gate.WaitAsync(ct).ConfigureAwait(false);
         return Ok();
     };
+}
+
+/// <summary>A resumption for tests: a fixed delay, and whether it was disposed.</summary>
+internal sealed class TestResumption(TimeSpan delay) : ToolCallResumption
+{
+    private int _disposed;
+
+    public override TimeSpan Delay { get; } = delay;
+
+    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+    public int DisposeCount => Volatile.Read(ref _disposed);
+
+    protected override void Dispose(bool disposing) => Interlocked.Increment(ref _disposed);
 }

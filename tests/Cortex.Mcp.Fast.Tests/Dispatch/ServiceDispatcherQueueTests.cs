@@ -145,4 +145,173 @@ public sealed class ServiceDispatcherQueueTests
         Assert.True(h.Transport.Disposed);
         Assert.IsType<ClientDisposedException>(await h.FailureOf(h.Call("t").AsTask()));
     }
+
+    [Fact]
+    public async Task QueueFull_FailFast_ExpiredQueuedCallsGiveTheirSlotsBack()
+    {
+        // Defect 9: expired queued calls kept their queue slots until a worker drained them.
+        await using var h = OneWorker(o =>
+        {
+            o.Queue.Capacity = 4;
+            o.Queue.FullMode = QueueFullMode.FailFast;
+        });
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        h.Transport.Script("t", ScriptedTransport.Gated(gate.Task));
+        var running = h.Call("t").AsTask();
+        await h.Transport.WaitForAttemptAsync(h.Timeout);
+        var expiring = Enumerable.Range(0, 4).Select(_ => h.Call("t", new ToolCallOptions { Timeout = TimeSpan.FromSeconds(1) }).AsTask()).ToList();
+        Assert.Equal(4, h.Dispatcher.GetDiagnostics().QueueDepth);
+
+        h.Time.Advance(TimeSpan.FromSeconds(1));
+        foreach (var call in expiring)
+        {
+            Assert.IsType<CallTimeoutException>(await h.FailureOf(call));
+        }
+
+        Assert.Equal(0, h.Dispatcher.GetDiagnostics().QueueDepth);
+        var fresh = Enumerable.Range(0, 4).Select(_ => h.Call("t").AsTask()).ToList();
+        Assert.All(fresh, call => Assert.False(call.IsCompleted, "a live call is queued, not refused"));
+        Assert.Equal(4, h.Dispatcher.GetDiagnostics().QueueDepth);
+        Assert.Equal(0, h.Dispatcher.GetDiagnostics().QueueRejections);
+
+        gate.SetResult();
+        (await h.Within(running)).Dispose();
+        foreach (var call in fresh)
+        {
+            (await h.Within(call)).Dispose();
+        }
+
+        Assert.Equal(5, h.Transport.Attempts("t"));
+        Assert.Equal(0, h.Dispatcher.GetDiagnostics().QueueDepth);
+    }
+
+    [Fact]
+    public async Task QueueFull_Wait_DeadEntriesCountForNothingAndAWaiterIsAdmittedWhenALiveCallLeaves()
+    {
+        await using var h = OneWorker(o => o.Queue.Capacity = 2);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        h.Transport.Script("t", ScriptedTransport.Gated(gate.Task));
+        var running = h.Call("t").AsTask();
+        await h.Transport.WaitForAttemptAsync(h.Timeout);
+        var expiring = Enumerable.Range(0, 2).Select(_ => h.Call("t", new ToolCallOptions { Timeout = TimeSpan.FromSeconds(1) }).AsTask()).ToList();
+        h.Time.Advance(TimeSpan.FromSeconds(1));
+        foreach (var call in expiring)
+        {
+            Assert.IsType<CallTimeoutException>(await h.FailureOf(call));
+        }
+
+        Assert.Equal(0, h.Dispatcher.GetDiagnostics().QueueDepth);
+
+        using var cancelFirst = new CancellationTokenSource();
+        var first = h.Call("t", cancellationToken: cancelFirst.Token).AsTask();
+        var second = h.Call("t").AsTask();
+        var waiter = h.Call("t").AsTask(); // the queue holds two live calls: this one waits for room
+        Assert.Equal(2, h.Dispatcher.GetDiagnostics().QueueDepth);
+        Assert.Equal(1, h.Dispatcher.Admission.Waiting);
+
+        await cancelFirst.CancelAsync(); // a live call leaves: the waiter takes its slot
+        Assert.IsAssignableFrom<OperationCanceledException>(await h.FailureOf(first));
+        Assert.Equal(2, h.Dispatcher.GetDiagnostics().QueueDepth);
+        Assert.Equal(0, h.Dispatcher.Admission.Waiting);
+
+        gate.SetResult();
+        (await h.Within(running)).Dispose();
+        (await h.Within(second)).Dispose();
+        (await h.Within(waiter)).Dispose();
+        Assert.Equal(3, h.Transport.Attempts("t"));
+        Assert.Equal(0, h.Dispatcher.GetDiagnostics().QueueDepth);
+    }
+
+    [Fact]
+    public async Task QueueFull_Wait_WaiterStillEndsAtItsDeadlineAndLeavesNoTrace()
+    {
+        await using var h = OneWorker();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        h.Transport.Script("t", ScriptedTransport.Gated(gate.Task));
+        var running = h.Call("t").AsTask();
+        await h.Transport.WaitForAttemptAsync(h.Timeout);
+        var queued = h.Call("t").AsTask();
+        var waiters = Enumerable.Range(0, 3).Select(_ => h.Call("t", new ToolCallOptions { Timeout = TimeSpan.FromSeconds(2) }).AsTask()).ToList();
+        Assert.Equal(3, h.Dispatcher.Admission.Waiting);
+
+        h.Time.Advance(TimeSpan.FromSeconds(2));
+
+        foreach (var waiter in waiters)
+        {
+            Assert.IsType<CallTimeoutException>(await h.FailureOf(waiter));
+        }
+
+        Assert.Equal(0, h.Dispatcher.Admission.Waiting);
+        Assert.Equal(1, h.Dispatcher.GetDiagnostics().QueueDepth);
+        gate.SetResult();
+        (await h.Within(running)).Dispose();
+        (await h.Within(queued)).Dispose();
+        Assert.Equal(2, h.Transport.Attempts("t"));
+    }
+
+    [Fact]
+    public async Task Retry_RequeuedAfterBackoff_IsNeverRefusedByAFullQueue()
+    {
+        // Documented decision: a retry is a live call (it counts for depth) but is admitted without the capacity check.
+        await using var h = OneWorker(o => o.Queue.FullMode = QueueFullMode.FailFast);
+        h.Transport.Script("flaky", (attempt, _) => attempt == 1 ? throw ScriptedTransport.Status("flaky", 503) : new ValueTask<ToolResult>(ScriptedTransport.Ok()));
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        h.Transport.Script("block", ScriptedTransport.Gated(gate.Task));
+
+        var flaky = h.Call("flaky").AsTask();
+        var delay = await h.NextRetryAsync();
+        var blocking = h.Call("block").AsTask();
+        await h.Transport.WaitForAttemptAsync(h.Timeout); // flaky's first attempt
+        await h.Transport.WaitForAttemptAsync(h.Timeout); // block holds the only worker
+        var queued = h.Call("block").AsTask(); // the queue is full now
+        Assert.IsType<QueueFullException>(await h.FailureOf(h.Call("block").AsTask()));
+
+        h.Time.Advance(delay);
+
+        Assert.False(flaky.IsCompleted);
+        Assert.Equal(2, h.Dispatcher.GetDiagnostics().QueueDepth);
+        gate.SetResult();
+        (await h.Within(flaky)).Dispose();
+        (await h.Within(blocking)).Dispose();
+        (await h.Within(queued)).Dispose();
+        Assert.Equal(2, h.Transport.Attempts("flaky"));
+        Assert.Equal(0, h.Dispatcher.GetDiagnostics().QueueDepth);
+    }
+
+    [Fact]
+    public async Task Lease_EndpointDisposedUnderTheDispatcher_FailsTypedInsteadOfSpinning()
+    {
+        await using var h = new DispatcherHarness();
+        await h.Dispatcher.Endpoint.DisposeNowAsync();
+
+        var ex = await h.FailureOf(h.Call("t").AsTask());
+
+        var typed = Assert.IsType<ServiceCallException>(ex);
+        Assert.True(typed.RequestNotSent);
+        Assert.Equal(0, h.Transport.Attempts("t"));
+        var list = await Record.ExceptionAsync(() => h.Dispatcher.RunAsync("tools/list", static (t, ct) => t.ListToolsAsync(ct), CancellationToken.None).AsTask());
+        Assert.IsType<ServiceCallException>(list);
+    }
+
+    [Fact]
+    public async Task Options_ChangedAfterStart_TheRunningDispatcherKeepsItsSnapshot()
+    {
+        await using var h = OneWorker(o => o.Queue.FullMode = QueueFullMode.FailFast);
+        h.Options.Queue.FullMode = QueueFullMode.Wait;
+        h.Options.CallTimeout = TimeSpan.FromMilliseconds(1);
+        h.Options.Retry.MaxRetries = 0;
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        h.Transport.Script("t", ScriptedTransport.Gated(gate.Task));
+        var running = h.Call("t").AsTask();
+        await h.Transport.WaitForAttemptAsync(h.Timeout);
+        var queued = h.Call("t").AsTask();
+
+        Assert.IsType<QueueFullException>(await h.FailureOf(h.Call("t").AsTask()));
+        h.Time.Advance(TimeSpan.FromSeconds(1));
+        Assert.False(queued.IsCompleted, "the deadline is still the snapshot's 30 s");
+
+        gate.SetResult();
+        (await h.Within(running)).Dispose();
+        (await h.Within(queued)).Dispose();
+    }
 }

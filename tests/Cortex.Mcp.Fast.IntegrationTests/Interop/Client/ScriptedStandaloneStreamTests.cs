@@ -85,12 +85,13 @@ public sealed class ScriptedStandaloneStreamTests : IAsyncLifetime, IDisposable
         var ex = await Assert.ThrowsAsync<ResourceStreamException>(() => subscription.WaitAsync(cts.Token));
         Assert.Equal(FailureKind.NetworkError, ex.FailureKind);
 
-        // The first reconnect waits exactly the server's retry (0); repeated failures back off from 250 ms
-        // (500 ms, 1 s, 2 s, 4 s); after MaxReconnectAttempts (5) failed reconnections the stream ends.
+        // Repeated failures back off from 250 ms (500 ms, 1 s, 2 s, 4 s) and after MaxReconnectAttempts (5) failed
+        // reconnections the stream ends. (The first reconnect waits exactly the server's retry, here 0; this loop
+        // may advance the fake clock while that reconnect is on its way, so its exactness is pinned by the
+        // ReconnectPolicy unit tests instead. Lower bounds cannot be inflated by the driving loop.)
         var times = _getTimes.ToArray();
         Assert.Equal(6, times.Length);
         var gaps = times.Zip(times.Skip(1), (a, b) => b - a).ToArray();
-        Assert.Equal(TimeSpan.Zero, gaps[0]);
         TimeSpan[] floors = [TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4)];
         for (var i = 0; i < floors.Length; i++)
         {
