@@ -158,7 +158,7 @@ public abstract class McpClientInteropTestsBase
     public async Task ReadResource_NotAnAbsoluteUri_RefusedBeforeAnyRequest()
     {
         await using var client = await CreateClientAsync();
-        var ex = await Assert.ThrowsAsync<InvalidToolNameException>(async () =>
+        var ex = await Assert.ThrowsAsync<InvalidResourcePathException>(async () =>
         {
             await foreach (var unused in client.GetResourceAsync("mcp", "relative/path"))
             {
