@@ -298,7 +298,7 @@ public sealed partial class NetworkMcpClient : IAsyncDisposable
             throw ErrorFactory.DiscoveryFailed(service, string.Empty, $"the endpoint cannot be used ({ex.GetType().Name}).", ex);
         }
 
-        var breaker = new CircuitBreaker(options.CircuitBreaker, _options.TimeProvider);
+        var breaker = new CircuitBreaker(options.CircuitBreaker, _options.TimeProvider, McpTelemetry.BreakerTransitionRecorder(_logger, service));
         return new ServiceEndpoint(transport, breaker);
     }
 

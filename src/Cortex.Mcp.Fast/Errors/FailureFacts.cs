@@ -31,7 +31,7 @@ internal readonly record struct FailureFacts(FailureKind Kind, int StatusCode, l
             failure.JsonRpcCode,
             failure.NotSent,
             failure.RetryAfter,
-            failure.Shape is FailureShape.NotSupported or FailureShape.InvalidTarget or FailureShape.Disposed),
+            failure.Shape is FailureShape.NotSupported or FailureShape.InvalidTarget or FailureShape.Refused or FailureShape.Disposed),
         McpErrorException rpc => new(rpc.FailureKind, rpc.StatusCode, rpc.ErrorCode, rpc.RequestNotSent, rpc.RetryAfter, false),
         ClientDisposedException disposed => new(disposed.FailureKind, 0, 0, disposed.RequestNotSent, null, true),
         InvalidToolNameException or InvalidResourcePathException => new(FailureKind.Other, 0, 0, true, null, true),

@@ -24,6 +24,9 @@ internal enum FailureShape : byte
     /// <summary>The name or path was refused before any I/O.</summary>
     InvalidTarget,
 
+    /// <summary>The request could not be built (bad arguments); nothing was sent and the service is not to blame.</summary>
+    Refused,
+
     /// <summary>The client (or the transport) was disposed: <see cref="ClientDisposedException"/>.</summary>
     Disposed,
 }

@@ -92,7 +92,7 @@ internal sealed class TransportFailure : Exception
 
     /// <summary>The request could not be built (bad arguments, a name refused by the protocol); nothing was sent.</summary>
     public static TransportFailure Refused(string detail, Exception? cause = null) =>
-        new(FailureShape.General, FailureKind.Other, detail, cause) { NotSent = true };
+        new(FailureShape.Refused, FailureKind.Other, detail, cause) { NotSent = true };
 
     /// <summary>A name or path was refused before any I/O.</summary>
     public static TransportFailure InvalidTarget(string reason) =>
