@@ -18,7 +18,7 @@ public class ServiceCallException : Exception
     /// <param name="message">What went wrong, without secrets.</param>
     /// <param name="kind">How the failure is classified for retry and circuit-breaking decisions.</param>
     /// <param name="innerException">The underlying cause, if any.</param>
-    public ServiceCallException(string service, string tool, string message, FailureKind kind = FailureKind.Other, Exception? innerException = null)
+    internal ServiceCallException(string service, string tool, string message, FailureKind kind = FailureKind.Other, Exception? innerException = null)
         : base(message, innerException)
     {
         Service = service;
@@ -36,7 +36,7 @@ public class ServiceCallException : Exception
     public FailureKind FailureKind { get; }
 
     /// <summary>The HTTP status code of the failed response, or 0 when no response was received.</summary>
-    public int StatusCode { get; init; }
+    public int StatusCode { get; internal init; }
 
     /// <summary>The number of attempts made before the call failed (0 when it never reached a worker).</summary>
     /// <remarks>Final when the exception is built: the library creates the exception once the count is known and
@@ -51,10 +51,10 @@ public class ServiceCallException : Exception
     /// <see langword="true"/> when the request provably never left this process (connect failure, rejected before
     /// send), so retrying is safe even for a non-idempotent tool.
     /// </summary>
-    public bool RequestNotSent { get; init; }
+    public bool RequestNotSent { get; internal init; }
 
     /// <summary>The server's <c>Retry-After</c> hint, when it sent one.</summary>
-    public TimeSpan? RetryAfter { get; init; }
+    public TimeSpan? RetryAfter { get; internal init; }
 
     /// <summary>
     /// A copy of this exception (same type, message, cause and fields) with another attempt count; the original is
@@ -74,7 +74,7 @@ public class ServiceCallException : Exception
 public sealed class CircuitOpenException : ServiceCallException
 {
     /// <summary>Creates the exception.</summary>
-    public CircuitOpenException(string service, string tool, TimeSpan retryAfter)
+    internal CircuitOpenException(string service, string tool, TimeSpan retryAfter)
         : base(service, tool, $"Circuit breaker for service '{service}' is open; retry after {retryAfter.TotalMilliseconds:F0} ms.", FailureKind.Other)
     {
         RetryAfter = retryAfter;
@@ -87,7 +87,7 @@ public sealed class CircuitOpenException : ServiceCallException
 public sealed class ResourceStreamException : ServiceCallException
 {
     /// <summary>Creates the exception.</summary>
-    public ResourceStreamException(string service, string path, string message, FailureKind kind = FailureKind.Other, Exception? innerException = null)
+    internal ResourceStreamException(string service, string path, string message, FailureKind kind = FailureKind.Other, Exception? innerException = null)
         : base(service, path, message, kind, innerException)
     {
     }
@@ -119,7 +119,7 @@ public enum TimeoutLimit
 public sealed class CallTimeoutException : ServiceCallException
 {
     /// <summary>Creates the exception.</summary>
-    public CallTimeoutException(string service, string tool, TimeoutLimit limit, TimeSpan limitValue, Exception? innerException = null)
+    internal CallTimeoutException(string service, string tool, TimeoutLimit limit, TimeSpan limitValue, Exception? innerException = null)
         : base(service, tool, $"Call to '{service}/{tool}' exceeded its {Describe(limit)} of {limitValue.TotalMilliseconds:F0} ms.", FailureKind.Timeout, innerException)
     {
         Limit = limit;
@@ -146,7 +146,7 @@ public sealed class CallTimeoutException : ServiceCallException
 public sealed class QueueFullException : ServiceCallException
 {
     /// <summary>Creates the exception.</summary>
-    public QueueFullException(string service, string tool, int capacity)
+    internal QueueFullException(string service, string tool, int capacity)
         : base(service, tool, $"The call queue of service '{service}' is full ({capacity} calls).", FailureKind.Other)
     {
         Capacity = capacity;
@@ -161,7 +161,7 @@ public sealed class QueueFullException : ServiceCallException
 public sealed class InvalidToolNameException : ServiceCallException
 {
     /// <summary>Creates the exception; the offending value is reported escaped, never raw.</summary>
-    public InvalidToolNameException(string service, string tool, string reason)
+    internal InvalidToolNameException(string service, string tool, string reason)
         : base(service, tool, $"Refused tool name '{Uri.EscapeDataString(tool)}' for service '{service}': {reason}", FailureKind.Other)
     {
         RequestNotSent = true;
@@ -176,7 +176,7 @@ public sealed class InvalidToolNameException : ServiceCallException
 public sealed class InvalidResourcePathException : ServiceCallException
 {
     /// <summary>Creates the exception; the offending value is reported escaped, never raw.</summary>
-    public InvalidResourcePathException(string service, string path, string reason)
+    internal InvalidResourcePathException(string service, string path, string reason)
         : base(service, path, $"Refused resource '{Uri.EscapeDataString(path)}' for service '{service}': {reason}", FailureKind.Other)
     {
         RequestNotSent = true;
@@ -190,7 +190,7 @@ public sealed class InvalidResourcePathException : ServiceCallException
 public sealed class ServiceProtocolException : ServiceCallException
 {
     /// <summary>Creates the exception.</summary>
-    public ServiceProtocolException(string service, string tool, string message, Exception? innerException = null)
+    internal ServiceProtocolException(string service, string tool, string message, Exception? innerException = null)
         : base(service, tool, message, FailureKind.ProtocolError, innerException)
     {
     }
@@ -202,7 +202,7 @@ public sealed class ServiceProtocolException : ServiceCallException
 public sealed class ToolErrorException : ServiceCallException
 {
     /// <summary>Creates the exception.</summary>
-    public ToolErrorException(string service, string tool, string message, string? contentJson)
+    internal ToolErrorException(string service, string tool, string message, string? contentJson)
         : base(service, tool, message, FailureKind.ToolError)
     {
         ContentJson = contentJson;
@@ -216,7 +216,7 @@ public sealed class ToolErrorException : ServiceCallException
 public sealed class ClientDisposedException : ServiceCallException
 {
     /// <summary>Creates the exception.</summary>
-    public ClientDisposedException(string service, string tool)
+    internal ClientDisposedException(string service, string tool)
         : base(service, tool, $"The client was disposed; call to '{service}/{tool}' did not complete.", FailureKind.Canceled)
     {
     }
@@ -227,12 +227,12 @@ public sealed class ClientDisposedException : ServiceCallException
 /// -32602 invalid params). <see cref="ErrorCode"/> is the server's code.
 /// </summary>
 /// <remarks>The service answered, so this is not retried and, except for -32603 internal error, not counted by
-/// the circuit breaker (<see cref="ServiceCallException.FailureKind"/> is <c>HttpStatus</c> with the reply's HTTP
-/// status, usually 200; <c>Other</c> for -32603).</remarks>
+/// the circuit breaker (<see cref="ServiceCallException.FailureKind"/> is <see cref="FailureKind.JsonRpcError"/>;
+/// <see cref="ServiceCallException.StatusCode"/> is the reply's HTTP status, usually 200).</remarks>
 public sealed class McpErrorException : ServiceCallException
 {
     /// <summary>Creates the exception.</summary>
-    public McpErrorException(string service, string tool, long errorCode, string message, FailureKind kind = FailureKind.HttpStatus)
+    internal McpErrorException(string service, string tool, long errorCode, string message, FailureKind kind = FailureKind.JsonRpcError)
         : base(service, tool, message, kind)
     {
         ErrorCode = errorCode;

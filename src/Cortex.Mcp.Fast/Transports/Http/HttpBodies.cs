@@ -31,7 +31,8 @@ internal static class HttpBodies
         {
             while (true)
             {
-                if (length == buffer.Length)
+                // A rented buffer may be larger than asked for: the limit, not the buffer, bounds what is read.
+                if (length == Math.Min(buffer.Length, maxBytes) || length == buffer.Length)
                 {
                     if (length >= maxBytes)
                     {

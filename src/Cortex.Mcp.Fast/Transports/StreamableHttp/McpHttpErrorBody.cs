@@ -17,10 +17,10 @@ internal readonly record struct HttpErrorBody(bool HasJsonRpcError, long Code, s
 internal static class McpHttpErrorBody
 {
     /// <summary>
-    /// Longest server error message kept (characters). Messages end up in exception text; a hostile server must
-    /// not be able to make them huge.
+    /// Longest server error message kept (characters): the whole error body a client reads. Messages are cut to
+    /// their displayed length only after secrets are masked (a cut first could leave a token's prefix behind).
     /// </summary>
-    public const int MaxMessageLength = 512;
+    public const int MaxMessageLength = Http.HttpErrorResponse.MaxErrorBody;
 
     /// <summary>
     /// Parses <paramref name="body"/> when it looks like JSON (by media type, or by its first byte when no type
