@@ -11,6 +11,9 @@ internal sealed class ScriptedBodyStream(byte[] data, int chunk = int.MaxValue, 
     /// <summary>Reads made so far (a read that returned 0 or threw included).</summary>
     public int Reads { get; private set; }
 
+    /// <summary>True once disposed.</summary>
+    public bool Disposed { get; private set; }
+
     public override bool CanRead => true;
 
     public override bool CanSeek => false;
@@ -72,4 +75,10 @@ internal sealed class ScriptedBodyStream(byte[] data, int chunk = int.MaxValue, 
     public override void SetLength(long value) => throw new NotSupportedException();
 
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        Disposed = true;
+        base.Dispose(disposing);
+    }
 }
