@@ -258,33 +258,7 @@ internal static class JsonRpcMessageReader
         }
 
         r.ResultIsObject = true;
-        r.ResultIsError = false;
-        r.ResultType = McpResultType.Complete;
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            if (reader.ValueTextEquals("isError"u8))
-            {
-                reader.Read();
-                // Spec (2025-11-25 tools): isError is a boolean; anything else is treated as absent (false).
-                r.ResultIsError = reader.TokenType == JsonTokenType.True;
-                reader.Skip();
-            }
-            else if (reader.ValueTextEquals("resultType"u8))
-            {
-                reader.Read();
-                r.ResultType = reader.TokenType != JsonTokenType.String ? McpResultType.Unrecognized
-                    : reader.ValueTextEquals("complete"u8) ? McpResultType.Complete
-                    : reader.ValueTextEquals("input_required"u8) ? McpResultType.InputRequired
-                    : McpResultType.Unrecognized;
-                reader.Skip();
-            }
-            else
-            {
-                reader.Read();
-                reader.Skip();
-            }
-        }
-
+        McpPayloadReader.ReadToolResultMembers(ref reader, out r.ResultIsError, out r.ResultType);
         return (start, (int)reader.BytesConsumed - start);
     }
 

@@ -47,30 +47,7 @@ internal static class McpPayloadReader
                 return false;
             }
 
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                if (reader.ValueTextEquals("isError"u8))
-                {
-                    reader.Read();
-                    // Spec (2025-11-25 tools): isError is a boolean; anything else is treated as absent (false).
-                    isError = reader.TokenType == JsonTokenType.True;
-                    reader.Skip();
-                }
-                else if (reader.ValueTextEquals("resultType"u8))
-                {
-                    reader.Read();
-                    resultType = reader.TokenType != JsonTokenType.String ? McpResultType.Unrecognized
-                        : reader.ValueTextEquals("complete"u8) ? McpResultType.Complete
-                        : reader.ValueTextEquals("input_required"u8) ? McpResultType.InputRequired
-                        : McpResultType.Unrecognized;
-                    reader.Skip();
-                }
-                else
-                {
-                    reader.Read();
-                    reader.Skip();
-                }
-            }
+            ReadToolResultMembers(ref reader, out isError, out resultType);
         }
         catch (JsonException)
         {
@@ -79,6 +56,41 @@ internal static class McpPayloadReader
 
         info = new ToolCallResultInfo(isError, resultType);
         return true;
+    }
+
+    /// <summary>
+    /// Reads the members of a <c>tools/call</c> result object after its <c>{</c>: <c>isError</c> and
+    /// <c>resultType</c>, skipping everything else, up to its <c>}</c>. Shared by this reader and by the reply reader,
+    /// which calls it while it slices the result (one pass over a reply).
+    /// </summary>
+    internal static void ReadToolResultMembers(ref Utf8JsonReader reader, out bool isError, out McpResultType resultType)
+    {
+        isError = false;
+        resultType = McpResultType.Complete;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("isError"u8))
+            {
+                reader.Read();
+                // Spec (2025-11-25 tools): isError is a boolean; anything else is treated as absent (false).
+                isError = reader.TokenType == JsonTokenType.True;
+                reader.Skip();
+            }
+            else if (reader.ValueTextEquals("resultType"u8))
+            {
+                reader.Read();
+                resultType = reader.TokenType != JsonTokenType.String ? McpResultType.Unrecognized
+                    : reader.ValueTextEquals("complete"u8) ? McpResultType.Complete
+                    : reader.ValueTextEquals("input_required"u8) ? McpResultType.InputRequired
+                    : McpResultType.Unrecognized;
+                reader.Skip();
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
     }
 
     /// <summary>

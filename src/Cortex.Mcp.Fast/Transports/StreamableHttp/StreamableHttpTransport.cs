@@ -39,6 +39,7 @@ internal sealed class StreamableHttpTransport : IMcpTransport
     private readonly McpSessionManager _sessions;
     private readonly JsonRpcExchange _exchange;
     private readonly SubscriptionHub _hub;
+    private readonly ReplyResumer _resumer;
     private readonly KeyValuePair<string, object?> _serviceTag;
 
     /// <summary>Creates the transport.</summary>
@@ -64,6 +65,7 @@ internal sealed class StreamableHttpTransport : IMcpTransport
             typeof(StreamableHttpTransport).Assembly.GetName().Version?.ToString(3) ?? "1.0.0",
             _exchange.Responder.HasHandler ? McpClientCapabilities.Sampling | McpClientCapabilities.Elicitation | McpClientCapabilities.Roots : McpClientCapabilities.None);
         _sessions = new McpSessionManager(_exchange, options, identity, timeProvider, _disposed.Token);
+        _resumer = new ReplyResumer(_exchange, _sessions, options.Streams, timeProvider, OnReconnect);
         _hub.Attach(_sessions, _exchange, router, SendSubscriptionAsync);
         if (_exchange.Responder.HasHandler)
         {
@@ -157,48 +159,12 @@ internal sealed class StreamableHttpTransport : IMcpTransport
                 throw;
             }
 
-            return completed ? TakeToolResult(request) : throw Suspend(session, request);
+            return completed ? TakeToolResult(request) : throw _resumer.Suspend(session, request);
         }
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<ToolResult> ResumeToolCallAsync(ToolCallResumption resumption, CancellationToken cancellationToken)
-    {
-        var resume = (Resumption)resumption;
-        bool completed;
-        try
-        {
-            completed = await _exchange.ResumeAsync(resume.Session, resume.Request, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TransportFailure failure) when (IsTransientGetFailure(failure))
-        {
-            // The GET itself failed (a reset, a refused connect, a 503): one more failed leg in the run.
-            throw Suspend(resume.Session, resume.Request);
-        }
-        catch (TransportFailure failure)
-        {
-            resume.Dispose();
-            if (failure.SessionLost)
-            {
-                _sessions.Invalidate(resume.Session);
-            }
-
-            // The POST may have run: never reported as "not executed", so only idempotent calls are retried.
-            throw failure.AsNetworkFailure($"the reply stream broke and resuming it failed: {failure.Message}");
-        }
-        catch
-        {
-            resume.Dispose();
-            throw;
-        }
-
-        if (!completed)
-        {
-            throw Suspend(resume.Session, resume.Request);
-        }
-
-        return TakeToolResult(resume.Request);
-    }
+    public ValueTask<ToolResult> ResumeToolCallAsync(ToolCallResumption resumption, CancellationToken cancellationToken) =>
+        _resumer.ResumeToolCallAsync(resumption, cancellationToken);
 
     /// <summary>The server's tools (<c>tools/list</c>, every page), cached per session until <c>list_changed</c>.</summary>
     public async ValueTask<IReadOnlyList<McpToolInfo>> ListToolsAsync(CancellationToken cancellationToken)
@@ -296,12 +262,8 @@ internal sealed class StreamableHttpTransport : IMcpTransport
         _disposed.Dispose();
     }
 
-    private static bool IsTransientGetFailure(TransportFailure failure) =>
-        !failure.SessionLost
-        && (failure.Kind is FailureKind.NetworkError or FailureKind.ConnectFailure
-            || (failure.Kind == FailureKind.HttpStatus && FailureClassifier.IsRetryable(failure.Kind, failure.StatusCode)));
-
-    private static ToolResult TakeToolResult(McpPendingRequest request)
+    /// <summary>Takes the result of a completed tools/call (the pending request is disposed).</summary>
+    internal static ToolResult TakeToolResult(McpPendingRequest request)
     {
         using (request)
         {
@@ -332,37 +294,6 @@ internal sealed class StreamableHttpTransport : IMcpTransport
     private void OnReconnect() => McpTelemetry.Reconnects.Add(1, _serviceTag);
 
     /// <summary>
-    /// Counts one more reply leg that ended before the response and says how to go on: a resumption (the caller
-    /// waits its delay), or the failure when the stream cannot be resumed or too many legs failed in a row.
-    /// </summary>
-    private Exception Suspend(McpSession session, McpPendingRequest request)
-    {
-        if (NextResumeDelay(session, request) is { } failure)
-        {
-            request.Dispose();
-            return failure;
-        }
-
-        OnReconnect();
-        return new ResumeRequired(new Resumption(session, request));
-    }
-
-    /// <summary>Null when the request may be resumed (its cursor counts the failed leg); else why it may not.</summary>
-    private TransportFailure? NextResumeDelay(McpSession session, McpPendingRequest request)
-    {
-        if (!session.CanResume || !request.Cursor.CanResume)
-        {
-            return TransportFailure.Network("the server ended the reply stream before the response, and the stream cannot be resumed.");
-        }
-
-        // A leg that delivered a message reset the run to 0: its resumption waits exactly the server's retry.
-        request.Cursor.ConsecutiveFailures++;
-        return request.Cursor.ConsecutiveFailures > _options.Streams.MaxReconnectAttempts
-            ? TransportFailure.Network($"the reply stream could not be resumed: {_options.Streams.MaxReconnectAttempts} reconnections in a row failed.")
-            : null;
-    }
-
-    /// <summary>
     /// Runs one request other than tools/call on the current session (renewing a lost session once) and returns its
     /// result (pooled; the caller returns it). A broken reply stream is resumed here, after the reconnect delay:
     /// these requests hold no worker.
@@ -381,28 +312,9 @@ internal sealed class StreamableHttpTransport : IMcpTransport
                     completed = await _exchange.SendAsync(session, request, body.WrittenMemory, method, name, captureSessionId: false, cancellationToken).ConfigureAwait(false);
                 }
 
-                while (!completed)
+                if (!completed)
                 {
-                    if (NextResumeDelay(session, request) is { } exhausted)
-                    {
-                        throw exhausted;
-                    }
-
-                    OnReconnect();
-                    var delay = ReconnectPolicy.Delay(request.Cursor.ServerRetry, request.Cursor.ConsecutiveFailures);
-                    if (delay > TimeSpan.Zero)
-                    {
-                        await Task.Delay(delay, _timeProvider, cancellationToken).ConfigureAwait(false);
-                    }
-
-                    try
-                    {
-                        completed = await _exchange.ResumeAsync(session, request, cancellationToken).ConfigureAwait(false);
-                    }
-                    catch (TransportFailure getFailure) when (IsTransientGetFailure(getFailure))
-                    {
-                        // counted by the next turn
-                    }
+                    await _resumer.ResumeInPlaceAsync(session, request, cancellationToken).ConfigureAwait(false);
                 }
 
                 return request.TakeResult();
@@ -428,16 +340,4 @@ internal sealed class StreamableHttpTransport : IMcpTransport
 
     /// <summary>The state a tools/call body is written from (no closure per call).</summary>
     private readonly record struct ToolCallBody(string Tool, ReadOnlyMemory<byte> Arguments, bool WithProgress);
-
-    /// <summary>A suspended tool call: its session and its request (with the stream cursor).</summary>
-    private sealed class Resumption(McpSession session, McpPendingRequest request) : ToolCallResumption
-    {
-        public McpSession Session { get; } = session;
-
-        public McpPendingRequest Request { get; } = request;
-
-        public override TimeSpan Delay => ReconnectPolicy.Delay(Request.Cursor.ServerRetry, Request.Cursor.ConsecutiveFailures);
-
-        protected override void Dispose(bool disposing) => Request.Dispose();
-    }
 }
