@@ -1,6 +1,7 @@
 namespace Cortex.Mcp.Fast;
 
-/// <summary>Resolves logical service names to endpoints.</summary>
+/// <summary>Resolves logical service names to endpoints. Read-only: registration belongs to a registry such as
+/// <see cref="InMemoryServiceDiscovery"/>, not to every source of endpoints (DNS, configuration, a platform's discovery).</summary>
 /// <remarks>Implementations are thread-safe. <see cref="EndpointChanged"/> lets a running client move a service to a
 /// new endpoint without a restart: new calls go to the new endpoint while the old pool drains and closes.</remarks>
 public interface IServiceDiscovery
@@ -10,10 +11,4 @@ public interface IServiceDiscovery
 
     /// <summary>Returns the endpoint of <paramref name="service"/>, or null when it is unknown.</summary>
     ValueTask<Uri?> ResolveAsync(string service, CancellationToken cancellationToken = default);
-
-    /// <summary>Registers or replaces the endpoint of <paramref name="service"/>.</summary>
-    ValueTask RegisterAsync(string service, Uri endpoint, CancellationToken cancellationToken = default);
-
-    /// <summary>Removes <paramref name="service"/>; true if it was registered.</summary>
-    ValueTask<bool> DeregisterAsync(string service, CancellationToken cancellationToken = default);
 }

@@ -198,9 +198,5 @@ public sealed class NetworkMcpClientTests
             Interlocked.Increment(ref _resolutions);
             return new(_answers.TryDequeue(out var answer) ? answer() : s_endpoint);
         }
-
-        public ValueTask RegisterAsync(string service, Uri endpoint, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
-
-        public ValueTask<bool> DeregisterAsync(string service, CancellationToken cancellationToken = default) => new(false);
     }
 }

@@ -48,55 +48,32 @@ internal enum McpMethod : byte
 /// <summary>Method names as UTF-8, and recognition of <see cref="McpMethod"/> from a reader positioned on a name.</summary>
 internal static class McpMethods
 {
+    /// <summary>The methods the client acts on, most frequent first (progress arrives many times per long call).</summary>
+    private static readonly (byte[] Name, McpMethod Method)[] s_known =
+    [
+        ("notifications/progress"u8.ToArray(), McpMethod.Progress),
+        ("ping"u8.ToArray(), McpMethod.Ping),
+        ("notifications/resources/updated"u8.ToArray(), McpMethod.ResourcesUpdated),
+        ("notifications/message"u8.ToArray(), McpMethod.LogMessage),
+        ("notifications/cancelled"u8.ToArray(), McpMethod.Cancelled),
+        ("notifications/tools/list_changed"u8.ToArray(), McpMethod.ToolsListChanged),
+        ("notifications/resources/list_changed"u8.ToArray(), McpMethod.ResourcesListChanged),
+        ("sampling/createMessage"u8.ToArray(), McpMethod.SamplingCreateMessage),
+        ("elicitation/create"u8.ToArray(), McpMethod.ElicitationCreate),
+        ("roots/list"u8.ToArray(), McpMethod.RootsList),
+    ];
+
     /// <summary>Matches the current string token of <paramref name="reader"/> (escapes handled by the reader).</summary>
     public static McpMethod Recognize(ref Utf8JsonReader reader)
     {
-        // Most frequent first: progress arrives many times per long call.
-        if (reader.ValueTextEquals("notifications/progress"u8))
+        foreach (var (name, method) in s_known)
         {
-            return McpMethod.Progress;
+            if (reader.ValueTextEquals(name))
+            {
+                return method;
+            }
         }
 
-        if (reader.ValueTextEquals("ping"u8))
-        {
-            return McpMethod.Ping;
-        }
-
-        if (reader.ValueTextEquals("notifications/resources/updated"u8))
-        {
-            return McpMethod.ResourcesUpdated;
-        }
-
-        if (reader.ValueTextEquals("notifications/message"u8))
-        {
-            return McpMethod.LogMessage;
-        }
-
-        if (reader.ValueTextEquals("notifications/cancelled"u8))
-        {
-            return McpMethod.Cancelled;
-        }
-
-        if (reader.ValueTextEquals("notifications/tools/list_changed"u8))
-        {
-            return McpMethod.ToolsListChanged;
-        }
-
-        if (reader.ValueTextEquals("notifications/resources/list_changed"u8))
-        {
-            return McpMethod.ResourcesListChanged;
-        }
-
-        if (reader.ValueTextEquals("sampling/createMessage"u8))
-        {
-            return McpMethod.SamplingCreateMessage;
-        }
-
-        if (reader.ValueTextEquals("elicitation/create"u8))
-        {
-            return McpMethod.ElicitationCreate;
-        }
-
-        return reader.ValueTextEquals("roots/list"u8) ? McpMethod.RootsList : McpMethod.Other;
+        return McpMethod.Other;
     }
 }
