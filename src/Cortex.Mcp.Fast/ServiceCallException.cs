@@ -7,7 +7,7 @@ namespace Cortex.Mcp.Fast;
 /// <see cref="System.Net.Sockets.SocketException"/>, <see cref="System.Text.Json.JsonException"/>) never escape on
 /// their own; they ride in <see cref="Exception.InnerException"/>.
 /// </summary>
-/// <remarks>Mirrors the seed's <c>ServiceCallError</c>; messages never contain bearer tokens or session ids.</remarks>
+/// <remarks>Messages never contain bearer tokens or session ids: server-supplied text is sanitised and secrets are masked.</remarks>
 public class ServiceCallException : Exception
 {
     private int _attempts;
@@ -70,7 +70,7 @@ public class ServiceCallException : Exception
 }
 
 /// <summary>The service's circuit breaker is open: the call was refused without any network I/O.</summary>
-/// <remarks>Mirrors the seed's <c>CircuitOpenError</c>.</remarks>
+/// <remarks>Nothing was sent: <see cref="ServiceCallException.RequestNotSent"/> is true.</remarks>
 public sealed class CircuitOpenException : ServiceCallException
 {
     /// <summary>Creates the exception.</summary>
@@ -83,7 +83,7 @@ public sealed class CircuitOpenException : ServiceCallException
 }
 
 /// <summary>A resource stream failed to open or broke while it was read.</summary>
-/// <remarks>Mirrors the seed's <c>ResourceStreamError</c>. <see cref="ServiceCallException.Tool"/> holds the resource path.</remarks>
+/// <remarks><see cref="ServiceCallException.Tool"/> holds the resource path.</remarks>
 public sealed class ResourceStreamException : ServiceCallException
 {
     /// <summary>Creates the exception.</summary>
