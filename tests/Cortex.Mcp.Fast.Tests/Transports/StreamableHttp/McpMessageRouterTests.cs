@@ -164,6 +164,32 @@ public sealed class McpMessageRouterTests
         Assert.Equal("b86b4dfa-790d-4a60-91e3-e396bcdfe045", Encoding.UTF8.GetString(x.Cursor.LastEventId));
     }
 
+    [Fact]
+    public async Task ServerEchoesTheClientsToken_JsonRpcErrorAndToolErrorTextAreRedacted()
+    {
+        // Defect: a bearer token that a server echoed back landed verbatim in exception messages.
+        const string Token = "tok-0123456789abcdefSECRET";
+        var auth = new AuthHeaderCache(BearerTokenProvider.FromStatic(Token));
+        await auth.GetAsync(CancellationToken.None);
+        var router = new McpMessageRouter(
+            new SubscriptionHub(new McpServiceOptions(), TimeProvider.System, static () => { }, CancellationToken.None),
+            new SecretRedactor(auth));
+        List<ServerRequest>? requests = null;
+
+        using var rpc = Call();
+        router.Route(Encoding.UTF8.GetBytes($$$"""{"jsonrpc":"2.0","id":7,"error":{"code":-32001,"message":"bad token {{{Token}}} (Authorization: Bearer {{{Token}}})"}}"""), _session, rpc, 200, ref requests);
+        using var tool = Call();
+        router.Route(Encoding.UTF8.GetBytes($$$"""{"jsonrpc":"2.0","id":7,"result":{"isError":true,"content":[{"type":"text","text":"header was Bearer {{{Token}}}"}]}}"""), _session, tool, 200, ref requests);
+
+        foreach (var failure in new[] { rpc.Failure!, tool.Failure! })
+        {
+            Assert.DoesNotContain("SECRET", failure.Message, StringComparison.Ordinal);
+            Assert.Contains(SecretRedactor.Mask, failure.Message, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("SECRET", tool.Failure!.ContentJson, StringComparison.Ordinal);
+    }
+
     private sealed class Collect(List<McpProgress> into) : IProgress<McpProgress>
     {
         public void Report(McpProgress value) => into.Add(value);
