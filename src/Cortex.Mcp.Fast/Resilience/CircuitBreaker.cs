@@ -261,6 +261,19 @@ internal sealed partial class CircuitBreaker
         }
     }
 
+    /// <summary>Reports <paramref name="outcome"/> (as <see cref="FailureFacts.BreakerOutcome"/> classified it) for the permitted call.</summary>
+    /// <param name="permit">The permit <see cref="TryAcquire"/> gave for the call.</param>
+    /// <param name="outcome">What the call's end says about the service.</param>
+    public void Record(in CircuitPermit permit, BreakerOutcome outcome)
+    {
+        switch (outcome)
+        {
+            case BreakerOutcome.Failure: RecordFailure(in permit); break;
+            case BreakerOutcome.Success: RecordSuccess(in permit); break;
+            default: RecordIgnored(in permit); break;
+        }
+    }
+
     /// <summary>
     /// Reports an outcome that says nothing about the service's health (caller cancellation, a tool error, a 4xx):
     /// never a failure, never a success.
