@@ -20,13 +20,13 @@ namespace Cortex.Mcp.Fast;
 /// </remarks>
 public sealed class CircuitBreakerOptions
 {
-    /// <summary>Seed default of <see cref="FailureThreshold"/>.</summary>
+    /// <summary>Default of <see cref="FailureThreshold"/>.</summary>
     internal const int DefaultFailureThreshold = 5;
 
     /// <summary>Polly's default of <see cref="MinimumThroughput"/>.</summary>
     internal const int DefaultMinimumThroughput = 100;
 
-    /// <summary>Seed default of <see cref="BreakDuration"/> (recovery_time = 30 s).</summary>
+    /// <summary>Default of <see cref="BreakDuration"/>.</summary>
     internal static readonly TimeSpan DefaultBreakDuration = TimeSpan.FromSeconds(30);
 
     /// <summary>Polly's default of <see cref="SamplingDuration"/>.</summary>

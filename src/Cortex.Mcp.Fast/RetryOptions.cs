@@ -11,7 +11,7 @@ namespace Cortex.Mcp.Fast;
 /// </remarks>
 public sealed class RetryOptions
 {
-    /// <summary>Default of <see cref="MaxRetries"/> (the seed's max_retries).</summary>
+    /// <summary>Default of <see cref="MaxRetries"/>.</summary>
     internal const int DefaultMaxRetries = 3;
 
     /// <summary>Upper limit of <see cref="MaxRetries"/>.</summary>
@@ -20,7 +20,7 @@ public sealed class RetryOptions
     /// <summary>Default of <see cref="JitterFactor"/> (gRPC's ±0.2).</summary>
     internal const double DefaultJitterFactor = 0.2;
 
-    /// <summary>Default of <see cref="BaseDelay"/> (the seed's 0.1 s).</summary>
+    /// <summary>Default of <see cref="BaseDelay"/>.</summary>
     internal static readonly TimeSpan DefaultBaseDelay = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Default of <see cref="MaxDelay"/>.</summary>
