@@ -1,5 +1,3 @@
-using Cortex.Mcp.Fast.Resilience;
-
 namespace Cortex.Mcp.Fast;
 
 /// <summary>
@@ -22,13 +20,13 @@ namespace Cortex.Mcp.Fast;
 /// </remarks>
 public sealed class CircuitBreakerOptions
 {
-    /// <summary>Seed default of <see cref="FailureThreshold"/>.</summary>
+    /// <summary>Default of <see cref="FailureThreshold"/>.</summary>
     internal const int DefaultFailureThreshold = 5;
 
     /// <summary>Polly's default of <see cref="MinimumThroughput"/>.</summary>
     internal const int DefaultMinimumThroughput = 100;
 
-    /// <summary>Seed default of <see cref="BreakDuration"/> (recovery_time = 30 s).</summary>
+    /// <summary>Default of <see cref="BreakDuration"/>.</summary>
     internal static readonly TimeSpan DefaultBreakDuration = TimeSpan.FromSeconds(30);
 
     /// <summary>Polly's default of <see cref="SamplingDuration"/>.</summary>
@@ -85,15 +83,7 @@ public sealed class CircuitBreakerOptions
     public int FailureThreshold
     {
         get => _failureThreshold;
-        set
-        {
-            if (value < 1)
-            {
-                throw OptionGuard.OutOfRange(nameof(FailureThreshold), value, "FailureThreshold must be at least 1.");
-            }
-
-            _failureThreshold = value;
-        }
+        set => _failureThreshold = OptionRules.AtLeast(value, 1, nameof(FailureThreshold));
     }
 
     /// <summary>How long an opened circuit rejects calls before admitting one probe.</summary>
@@ -102,11 +92,7 @@ public sealed class CircuitBreakerOptions
     public TimeSpan BreakDuration
     {
         get => _breakDuration;
-        set
-        {
-            OptionGuard.InRange(value, MinBreakDuration, MaxDuration, nameof(BreakDuration), "1 ms and 1 day");
-            _breakDuration = value;
-        }
+        set => _breakDuration = OptionRules.InRange(value, MinBreakDuration, MaxDuration, nameof(BreakDuration), "1 ms and 1 day");
     }
 
     /// <summary>
@@ -123,7 +109,7 @@ public sealed class CircuitBreakerOptions
         {
             if (value is { } ratio && !(ratio > 0 && ratio <= 1))
             {
-                throw OptionGuard.OutOfRange(
+                throw OptionRules.OutOfRange(
                     nameof(FailureRatio),
                     ratio,
                     "FailureRatio must be greater than 0 and at most 1, or null for consecutive-failure mode.");
@@ -139,15 +125,7 @@ public sealed class CircuitBreakerOptions
     public int MinimumThroughput
     {
         get => _minimumThroughput;
-        set
-        {
-            if (value < 2)
-            {
-                throw OptionGuard.OutOfRange(nameof(MinimumThroughput), value, "MinimumThroughput must be at least 2.");
-            }
-
-            _minimumThroughput = value;
-        }
+        set => _minimumThroughput = OptionRules.AtLeast(value, 2, nameof(MinimumThroughput));
     }
 
     /// <summary>The rolling window over which the failure ratio is measured (10 buckets of a tenth each).</summary>
@@ -157,11 +135,7 @@ public sealed class CircuitBreakerOptions
     public TimeSpan SamplingDuration
     {
         get => _samplingDuration;
-        set
-        {
-            OptionGuard.InRange(value, MinSamplingDuration, MaxDuration, nameof(SamplingDuration), "100 ms and 1 day");
-            _samplingDuration = value;
-        }
+        set => _samplingDuration = OptionRules.InRange(value, MinSamplingDuration, MaxDuration, nameof(SamplingDuration), "100 ms and 1 day");
     }
 
     /// <summary>Checks every value again; throws the same exceptions as the setters.</summary>

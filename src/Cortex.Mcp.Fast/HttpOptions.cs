@@ -32,7 +32,7 @@ public sealed class HttpOptions
     public int MinConnections
     {
         get => _minConnections;
-        set => _minConnections = value is >= 0 and <= 2048 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "MinConnections must be between 0 and 2048.");
+        set => _minConnections = OptionRules.InRange(value, 0, 2048, nameof(MinConnections), paramName: nameof(value));
     }
 
     /// <summary>Gets or sets the largest response body accepted; larger bodies fail with <see cref="ServiceProtocolException"/>.</summary>
@@ -40,7 +40,7 @@ public sealed class HttpOptions
     public int MaxResponseBytes
     {
         get => _maxResponseBytes;
-        set => _maxResponseBytes = value is >= 1024 and <= 1 << 30 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "MaxResponseBytes must be between 1024 and 1073741824.");
+        set => _maxResponseBytes = OptionRules.InRange(value, 1024, 1 << 30, nameof(MaxResponseBytes), paramName: nameof(value));
     }
 
     /// <summary>Gets or sets the provider of bearer tokens sent as <c>Authorization: Bearer</c>, or null for none.</summary>

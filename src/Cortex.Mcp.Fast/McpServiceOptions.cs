@@ -16,7 +16,7 @@ public enum QueueFullMode
 /// <summary>The wire protocol spoken to a service.</summary>
 public enum McpProtocol
 {
-    /// <summary>The seed's REST+SSE protocol: <c>POST /tool/{name}</c>, <c>GET /resource/{path}</c>.</summary>
+    /// <summary>A plain REST+SSE protocol: <c>POST /tool/{name}</c>, <c>GET /resource/{path}</c>.</summary>
     Rest,
 
     /// <summary>MCP Streamable HTTP (JSON-RPC 2.0).</summary>

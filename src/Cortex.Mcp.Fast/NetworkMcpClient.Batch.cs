@@ -7,7 +7,7 @@ public sealed partial class NetworkMcpClient
 {
     /// <summary>
     /// Sends every call at once and returns their outcomes in call order. A failed call never fails the batch:
-    /// its entry carries the typed error (the seed returns error entries instead of raising).
+    /// its entry carries the typed error instead of an exception.
     /// </summary>
     /// <param name="calls">The calls, possibly to different services.</param>
     /// <param name="cancellationToken">Cancels every call still running; the batch then throws

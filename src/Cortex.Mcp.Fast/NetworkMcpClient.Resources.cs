@@ -60,7 +60,7 @@ public sealed partial class NetworkMcpClient
             throw ErrorFactory.InvalidResourcePath(service, path, refused);
         }
 
-        await foreach (var item in dispatcher.StreamAsync(path!, readItem, cancellationToken).ConfigureAwait(false))
+        await foreach (var item in dispatcher.Streams.ReadResourceAsync(path!, readItem, cancellationToken).ConfigureAwait(false))
         {
             yield return item;
         }

@@ -54,7 +54,7 @@ public sealed partial class NetworkMcpClient
             throw ErrorFactory.InvalidResourcePath(service, uri, refused);
         }
 
-        var updates = dispatcher.OpenStreamAsync(uri, OperationKind.Subscription, (transport, token) => Subscribe(transport, uri, token), cancellationToken);
+        var updates = dispatcher.Streams.OpenAsync(uri, OperationKind.Subscription, (transport, token) => Subscribe(transport, uri, token), cancellationToken);
         await foreach (var update in updates.ConfigureAwait(false))
         {
             yield return update;

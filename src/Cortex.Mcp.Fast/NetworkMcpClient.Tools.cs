@@ -25,7 +25,7 @@ public sealed partial class NetworkMcpClient
         }
 
         var dispatcher = await GetServiceAsync(service, cancellationToken).ConfigureAwait(false);
-        return await dispatcher.RunAsync(ListToolsOperation, static (transport, token) => transport.ListToolsAsync(token), cancellationToken).ConfigureAwait(false);
+        return await dispatcher.Requests.RunAsync(ListToolsOperation, static (transport, token) => transport.ListToolsAsync(token), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The current transport of a connected service, or null. Intended for testing.</summary>

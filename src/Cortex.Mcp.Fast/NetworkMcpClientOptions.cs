@@ -25,7 +25,7 @@ public sealed class NetworkMcpClientOptions
     /// <value>The default value is a new <see cref="McpServiceOptions"/>.</value>
     public McpServiceOptions DefaultServiceOptions { get; set; } = new();
 
-    /// <summary>Gets per-service settings, by service name (the seed's per-service breaker configuration).</summary>
+    /// <summary>Gets per-service settings (breaker, retries, queue and the rest), by service name; a service not listed uses <see cref="DefaultServiceOptions"/>.</summary>
     public IDictionary<string, McpServiceOptions> Services { get; } = new Dictionary<string, McpServiceOptions>(StringComparer.Ordinal);
 
     internal McpServiceOptions For(string service) =>

@@ -12,7 +12,7 @@ public sealed class QueueOptions
     public int WorkerCount
     {
         get => _workerCount;
-        set => _workerCount = value is >= 1 and <= 1024 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "WorkerCount must be between 1 and 1024.");
+        set => _workerCount = OptionRules.InRange(value, 1, 1024, nameof(WorkerCount), paramName: nameof(value));
     }
 
     /// <summary>Gets or sets how many live calls may wait in the queue (calls that already ended never count).</summary>
@@ -20,7 +20,7 @@ public sealed class QueueOptions
     public int Capacity
     {
         get => _capacity;
-        set => _capacity = value is >= 1 and <= 1 << 20 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "Capacity must be between 1 and 1048576.");
+        set => _capacity = OptionRules.InRange(value, 1, 1 << 20, nameof(Capacity), paramName: nameof(value));
     }
 
     /// <summary>Gets or sets what a full queue does with a new call.</summary>

@@ -1,5 +1,3 @@
-using Cortex.Mcp.Fast.Resilience;
-
 namespace Cortex.Mcp.Fast;
 
 /// <summary>
@@ -41,11 +39,7 @@ public sealed class RetryBudgetOptions
     public TimeSpan TimeToLive
     {
         get => _timeToLive;
-        set
-        {
-            OptionGuard.InRange(value, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60), nameof(TimeToLive), "1 and 60 seconds");
-            _timeToLive = value;
-        }
+        set => _timeToLive = OptionRules.InRange(value, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60), nameof(TimeToLive), "1 and 60 seconds");
     }
 
     /// <summary>Retries per second allowed even without traffic (a reserve of this × <see cref="TimeToLive"/>
@@ -55,16 +49,7 @@ public sealed class RetryBudgetOptions
     public int MinRetriesPerSecond
     {
         get => _minRetriesPerSecond;
-        set
-        {
-            if (value < 0 || value > 1_000_000)
-            {
-                throw OptionGuard.OutOfRange(
-                    nameof(MinRetriesPerSecond), value, "MinRetriesPerSecond must be between 0 and 1000000.");
-            }
-
-            _minRetriesPerSecond = value;
-        }
+        set => _minRetriesPerSecond = OptionRules.InRange(value, 0, 1_000_000, nameof(MinRetriesPerSecond));
     }
 
     /// <summary>Retries allowed per recorded request, on top of the reserve.</summary>
@@ -73,15 +58,7 @@ public sealed class RetryBudgetOptions
     public double RetryRatio
     {
         get => _retryRatio;
-        set
-        {
-            if (!(value >= 0 && value <= MaxRetryRatio))
-            {
-                throw OptionGuard.OutOfRange(nameof(RetryRatio), value, "RetryRatio must be between 0 and 10.");
-            }
-
-            _retryRatio = value;
-        }
+        set => _retryRatio = OptionRules.InRange(value, 0d, MaxRetryRatio, nameof(RetryRatio));
     }
 
     /// <summary>Checks every value again; throws the same exceptions as the setters.</summary>

@@ -1,5 +1,3 @@
-using Cortex.Mcp.Fast.Resilience;
-
 namespace Cortex.Mcp.Fast;
 
 /// <summary>
@@ -13,7 +11,7 @@ namespace Cortex.Mcp.Fast;
 /// </remarks>
 public sealed class RetryOptions
 {
-    /// <summary>Default of <see cref="MaxRetries"/> (the seed's max_retries).</summary>
+    /// <summary>Default of <see cref="MaxRetries"/>.</summary>
     internal const int DefaultMaxRetries = 3;
 
     /// <summary>Upper limit of <see cref="MaxRetries"/>.</summary>
@@ -22,7 +20,7 @@ public sealed class RetryOptions
     /// <summary>Default of <see cref="JitterFactor"/> (gRPC's ±0.2).</summary>
     internal const double DefaultJitterFactor = 0.2;
 
-    /// <summary>Default of <see cref="BaseDelay"/> (the seed's 0.1 s).</summary>
+    /// <summary>Default of <see cref="BaseDelay"/>.</summary>
     internal static readonly TimeSpan DefaultBaseDelay = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Default of <see cref="MaxDelay"/>.</summary>
@@ -55,15 +53,7 @@ public sealed class RetryOptions
     public int MaxRetries
     {
         get => _maxRetries;
-        set
-        {
-            if (value < 0 || value > MaxMaxRetries)
-            {
-                throw OptionGuard.OutOfRange(nameof(MaxRetries), value, "MaxRetries must be between 0 and 100.");
-            }
-
-            _maxRetries = value;
-        }
+        set => _maxRetries = OptionRules.InRange(value, 0, MaxMaxRetries, nameof(MaxRetries));
     }
 
     /// <summary>The delay before the first retry, before jitter; doubled for each later retry.</summary>
@@ -72,11 +62,7 @@ public sealed class RetryOptions
     public TimeSpan BaseDelay
     {
         get => _baseDelay;
-        set
-        {
-            OptionGuard.InRange(value, TimeSpan.Zero, MaxAllowedDelay, nameof(BaseDelay), "0 and 1 day");
-            _baseDelay = value;
-        }
+        set => _baseDelay = OptionRules.InRange(value, TimeSpan.Zero, MaxAllowedDelay, nameof(BaseDelay), "0 and 1 day");
     }
 
     /// <summary>The cap on a computed backoff, jitter included. A longer <c>Retry-After</c> is still honoured.</summary>
@@ -86,11 +72,7 @@ public sealed class RetryOptions
     public TimeSpan MaxDelay
     {
         get => _maxDelay;
-        set
-        {
-            OptionGuard.InRange(value, TimeSpan.Zero, MaxAllowedDelay, nameof(MaxDelay), "0 and 1 day");
-            _maxDelay = value;
-        }
+        set => _maxDelay = OptionRules.InRange(value, TimeSpan.Zero, MaxAllowedDelay, nameof(MaxDelay), "0 and 1 day");
     }
 
     /// <summary>Relative spread of each delay: the exponential value is multiplied by a factor drawn uniformly from
@@ -100,15 +82,7 @@ public sealed class RetryOptions
     public double JitterFactor
     {
         get => _jitterFactor;
-        set
-        {
-            if (!(value >= 0 && value <= 1))
-            {
-                throw OptionGuard.OutOfRange(nameof(JitterFactor), value, "JitterFactor must be between 0 and 1.");
-            }
-
-            _jitterFactor = value;
-        }
+        set => _jitterFactor = OptionRules.InRange(value, 0d, 1d, nameof(JitterFactor));
     }
 
     /// <summary>Checks every value and their relation.</summary>
@@ -122,7 +96,7 @@ public sealed class RetryOptions
         JitterFactor = _jitterFactor;
         if (_maxDelay < _baseDelay)
         {
-            throw OptionGuard.OutOfRange(nameof(MaxDelay), _maxDelay, "MaxDelay must not be less than BaseDelay.");
+            throw OptionRules.OutOfRange(nameof(MaxDelay), _maxDelay, "MaxDelay must not be less than BaseDelay.");
         }
     }
 

@@ -17,7 +17,7 @@ public sealed class StreamOptions
     public int MaxConcurrent
     {
         get => _maxConcurrent;
-        set => _maxConcurrent = value is >= 1 and <= 1024 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "MaxConcurrent must be between 1 and 1024.");
+        set => _maxConcurrent = OptionRules.InRange(value, 1, 1024, nameof(MaxConcurrent), paramName: nameof(value));
     }
 
     /// <summary>Gets or sets the time allowed to open a resource stream (a free slot and the response headers).</summary>
@@ -60,7 +60,7 @@ public sealed class StreamOptions
     public int MaxReconnectAttempts
     {
         get => _maxReconnectAttempts;
-        set => _maxReconnectAttempts = value is >= 0 and <= 100 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "MaxReconnectAttempts must be between 0 and 100.");
+        set => _maxReconnectAttempts = OptionRules.InRange(value, 0, 100, nameof(MaxReconnectAttempts), paramName: nameof(value));
     }
 
     internal StreamOptions Clone() => (StreamOptions)MemberwiseClone();

@@ -57,7 +57,10 @@ public sealed class ServiceDiagnostics
     /// <summary>Gets the endpoint calls currently go to.</summary>
     public Uri Endpoint { get; }
 
-    /// <summary>Gets the number of calls waiting in the service's queue.</summary>
+    /// <summary>Gets the number of live calls in the service's queue: calls accepted and not yet taken by a worker
+    /// (a call waiting to retry or resume counts again once it is re-queued). Calls that already ended (deadline,
+    /// cancellation) never count, even while their entries still sit in the queue, nor do callers still waiting
+    /// for room in a full queue.</summary>
     public int QueueDepth { get; internal init; }
 
     /// <summary>Gets the number of connections open to the current endpoint.</summary>

@@ -46,6 +46,25 @@ public static class McpTelemetry
     internal static KeyValuePair<string, object?> ToolTag(string tool) => new("mcp.tool", tool);
 
     /// <summary>
+    /// Starts a tool call's client activity without making it the caller's current activity (the caller continues at
+    /// once; the worker makes it current around each attempt so the HTTP handler propagates its trace context).
+    /// </summary>
+    /// <returns>The activity, or <see langword="null"/> when nobody samples it.</returns>
+    internal static Activity? StartCallActivity(string service, string tool)
+    {
+        var previous = Activity.Current;
+        var activity = ActivitySource.StartActivity("mcp.call " + tool, ActivityKind.Client);
+        if (activity is not null)
+        {
+            activity.SetTag("mcp.service", service);
+            activity.SetTag("mcp.tool", tool);
+            Activity.Current = previous;
+        }
+
+        return activity;
+    }
+
+    /// <summary>
     /// A hook for <see cref="Resilience.CircuitBreaker"/>'s <c>onTransition</c> that records every state change of
     /// <paramref name="service"/>'s breaker with <see cref="RecordBreakerTransition"/>.
     /// </summary>

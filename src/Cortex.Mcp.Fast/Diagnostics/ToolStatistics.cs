@@ -1,8 +1,7 @@
 namespace Cortex.Mcp.Fast.Diagnostics;
 
 /// <summary>
-/// Lock-free counters of one tool of one service (the seed's DiagnosticMcpClient): calls, successes, failures and
-/// total/min/max duration.
+/// Lock-free counters of one tool of one service: calls, successes, failures and total/min/max duration.
 /// </summary>
 /// <remarks>
 /// Every field changes by <see cref="Interlocked"/> operations only. A snapshot read while calls complete may see
@@ -27,29 +26,8 @@ internal sealed class ToolStatistics(string tool)
         Interlocked.Increment(ref success ? ref _successes : ref _failures);
         var ticks = duration.Ticks;
         Interlocked.Add(ref _totalTicks, ticks);
-        var min = Volatile.Read(ref _minTicks);
-        while (ticks < min)
-        {
-            var seen = Interlocked.CompareExchange(ref _minTicks, ticks, min);
-            if (seen == min)
-            {
-                break;
-            }
-
-            min = seen;
-        }
-
-        var max = Volatile.Read(ref _maxTicks);
-        while (ticks > max)
-        {
-            var seen = Interlocked.CompareExchange(ref _maxTicks, ticks, max);
-            if (seen == max)
-            {
-                break;
-            }
-
-            max = seen;
-        }
+        InterlockedExtremes.Min(ref _minTicks, ticks);
+        InterlockedExtremes.Max(ref _maxTicks, ticks);
     }
 
     public ToolCallStatistics Snapshot()

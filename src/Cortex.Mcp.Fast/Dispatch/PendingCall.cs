@@ -37,7 +37,7 @@ namespace Cortex.Mcp.Fast.Dispatch;
 /// breaker permit and its <see cref="ToolCallResumption"/> on this object; whoever takes the call out of
 /// <see cref="Suspended"/> or (re-queued) <see cref="Queued"/> takes them too (<see cref="TakeResumption"/>).</para>
 /// <para>Reuse happens only in <see cref="GetResult"/>, after the registrations are disposed (which waits for a
-/// running callback), so no callback can touch a recycled object (STYLE habit 5).</para>
+/// running callback), so no callback can touch a recycled object.</para>
 /// </remarks>
 internal sealed class PendingCall : IValueTaskSource<ToolResult>, IDisposable
 {

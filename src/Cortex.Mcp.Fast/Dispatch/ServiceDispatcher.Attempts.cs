@@ -87,7 +87,7 @@ internal sealed partial class ServiceDispatcher
     private void OnAttemptFailed(PendingCall call, ServiceEndpoint endpoint, in CircuitPermit permit, Exception failure)
     {
         var facts = FailureFacts.Of(failure);
-        Record(endpoint.Breaker, in permit, facts.BreakerOutcome);
+        endpoint.Breaker.Record(in permit, facts.BreakerOutcome);
 
         var attempt = call.Attempts;
         if (ShouldRetry(call, in facts, out var delay))
@@ -97,7 +97,7 @@ internal sealed partial class ServiceDispatcher
             var version = call.Version;
             if (call.TryEnterBackoff())
             {
-                RetryTimer.Schedule(this, call, version, PendingCall.Backoff, delay, _timeProvider);
+                RequeueTimer.Schedule(this, call, version, PendingCall.Backoff, delay, _timeProvider);
 
                 // Counted once the timer exists, so an observer that advances time after seeing it cannot miss it.
                 Interlocked.Increment(ref _retries);
@@ -118,7 +118,7 @@ internal sealed partial class ServiceDispatcher
     private bool ShouldRetry(PendingCall call, in FailureFacts facts, out TimeSpan delay)
     {
         delay = default;
-        if (call.Attempts > call.MaxRetries || Volatile.Read(ref _disposed) != 0)
+        if (call.Attempts > call.MaxRetries || IsDisposed)
         {
             return false;
         }
@@ -144,8 +144,8 @@ internal sealed partial class ServiceDispatcher
     }
 
     /// <summary>
-    /// Parks a call whose reply stream broke (DESIGN §3 point 5: a worker never sleeps): it keeps the endpoint lease,
-    /// the breaker permit and the resumption, and a timer re-queues it after the resumption's delay. No retry budget,
+    /// Parks a call whose reply stream broke (a worker never sleeps): it keeps the endpoint lease, the breaker permit
+    /// and the resumption, and a <see cref="RequeueTimer"/> re-queues it after the resumption's delay. No retry budget,
     /// no attempt counted, no breaker outcome until the final one. True when the call now owns the lease.
     /// </summary>
     private bool Suspend(PendingCall call, ServiceEndpoint endpoint, in CircuitPermit permit, ToolCallResumption resumption)
@@ -161,7 +161,7 @@ internal sealed partial class ServiceDispatcher
             return false;
         }
 
-        RetryTimer.Schedule(this, call, version, PendingCall.Suspended, delay, _timeProvider);
+        RequeueTimer.Schedule(this, call, version, PendingCall.Suspended, delay, _timeProvider);
         ResumptionScheduled?.Invoke(tool, delay);
         EndIfCanceledWhileParked(call, version, PendingCall.Suspended);
         return true;
@@ -193,16 +193,6 @@ internal sealed partial class ServiceDispatcher
         endpoint.Release();
     }
 
-    private static void Record(CircuitBreaker breaker, in CircuitPermit permit, BreakerOutcome outcome)
-    {
-        switch (outcome)
-        {
-            case BreakerOutcome.Failure: breaker.RecordFailure(in permit); break;
-            case BreakerOutcome.Success: breaker.RecordSuccess(in permit); break;
-            default: breaker.RecordIgnored(in permit); break;
-        }
-    }
-
     private static void Fail(PendingCall call, Exception error)
     {
         call.TrySetException(error);
@@ -212,7 +202,7 @@ internal sealed partial class ServiceDispatcher
     /// Puts a call back in the queue after its backoff or suspension (from its timer). It is a live call again,
     /// admitted without the capacity check: a call the service already accepted is never refused by its own queue.
     /// </summary>
-    private void Requeue(PendingCall call, short version, int from)
+    internal void Requeue(PendingCall call, short version, int from)
     {
         _admission.EnterUnchecked();
         if (!call.TryRequeue(version, from))
@@ -222,37 +212,5 @@ internal sealed partial class ServiceDispatcher
         }
 
         Write(new QueuedCall(call, version));
-    }
-
-    /// <summary>A one-shot timer for one backoff or suspension. They are the exception, so one small object each is fine.</summary>
-    private sealed class RetryTimer
-    {
-        private readonly ServiceDispatcher _owner;
-        private readonly PendingCall _call;
-        private readonly short _version;
-        private readonly int _from;
-        private ITimer? _timer;
-
-        private RetryTimer(ServiceDispatcher owner, PendingCall call, short version, int from)
-        {
-            _owner = owner;
-            _call = call;
-            _version = version;
-            _from = from;
-        }
-
-        public static void Schedule(ServiceDispatcher owner, PendingCall call, short version, int from, TimeSpan delay, TimeProvider timeProvider)
-        {
-            var state = new RetryTimer(owner, call, version, from);
-            var timer = timeProvider.CreateTimer(static s => ((RetryTimer)s!).Fire(), state, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            state._timer = timer;
-            timer.Change(delay, Timeout.InfiniteTimeSpan);
-        }
-
-        private void Fire()
-        {
-            _timer?.Dispose();
-            _owner.Requeue(_call, _version, _from);
-        }
     }
 }

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using System.Diagnostics.CodeAnalysis;
 using Cortex.Mcp.Fast.Diagnostics;
@@ -15,11 +14,11 @@ namespace Cortex.Mcp.Fast.Dispatch;
 internal readonly record struct QueuedCall(PendingCall Call, short Version);
 
 /// <summary>
-/// The per-service engine of DESIGN §3: a queue of pooled <see cref="PendingCall"/>s bounded in live calls
+/// The per-service engine: a queue of pooled <see cref="PendingCall"/>s bounded in live calls
 /// (<see cref="QueueAdmission"/>) drained by a fixed number of worker loops, a circuit breaker consulted before
-/// enqueue and fed by every attempt, retries and resumptions re-scheduled by a timer (a worker never sleeps), one
-/// absolute deadline per call, and the service's other operations (<see cref="RunAsync{TState, T}"/>, streams)
-/// under the same endpoint lease, breaker and error path.
+/// enqueue and fed by every attempt (<c>ServiceDispatcher.Attempts.cs</c>), retries and resumptions re-scheduled by a
+/// <see cref="RequeueTimer"/> (a worker never sleeps), one absolute deadline per call, and the service's other
+/// operations (<see cref="Requests"/>, <see cref="Streams"/>) under the same endpoint lease, breaker and error path.
 /// </summary>
 /// <remarks>
 /// <para>Thread-safe. The steady-state path (enqueue → worker → completion) allocates nothing of its own:
@@ -30,10 +29,6 @@ internal readonly record struct QueuedCall(PendingCall Call, short Version);
 /// </remarks>
 internal sealed partial class ServiceDispatcher : IAsyncDisposable, IPendingCallOwner
 {
-    /// <summary>How many times a lease of the current endpoint is tried before giving up (each failure means the
-    /// endpoint was swapped or disposed under the reader).</summary>
-    private const int MaxLeaseTries = 32;
-
     /// <summary>Unbounded: capacity is counted in live calls by <see cref="_admission"/>; entries of calls that
     /// already ended may remain until a worker reads and discards them.</summary>
     private readonly Channel<QueuedCall> _channel;
@@ -43,30 +38,26 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable, IPendingCall
     private readonly ConcurrentDictionary<string, ToolStatistics> _tools = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _shutdown = new();
     private readonly WorkerSignal _signal = new();
-    private readonly SemaphoreSlim _streamSlots;
     private readonly RetryBudget _retryBudget;
     private readonly TimeProvider _timeProvider;
     private readonly Func<double> _random;
     private readonly ILogger _logger;
     private readonly KeyValuePair<string, object?> _serviceTag;
-    private ServiceEndpoint _endpoint;
+    private readonly EndpointSlot _endpoints;
     private long _retries;
     private long _queueRejections;
-    private long _invalidStreamItems;
-    private int _openStreams;
     private int _disposed;
 
     public ServiceDispatcher(string serviceName, McpServiceOptions options, ServiceEndpoint endpoint, TimeProvider timeProvider, Func<double> random, ILogger logger)
     {
         ServiceName = serviceName;
         Options = options;
-        _endpoint = endpoint;
+        _endpoints = new EndpointSlot(endpoint);
         _timeProvider = timeProvider;
         _random = random;
         _logger = logger;
         _serviceTag = McpTelemetry.ServiceTag(serviceName);
         _retryBudget = new RetryBudget(options.RetryBudget, timeProvider);
-        _streamSlots = new SemaphoreSlim(options.Streams.MaxConcurrent, options.Streams.MaxConcurrent);
         _channel = Channel.CreateUnbounded<QueuedCall>(new UnboundedChannelOptions
         {
             SingleReader = false,
@@ -75,6 +66,8 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable, IPendingCall
         });
         _admission = new QueueAdmission(options.Queue.Capacity, WriteAdmitted);
         _pool = new DefaultObjectPool<PendingCall>(new PendingCallPolicy(this), options.Queue.Capacity + options.Queue.WorkerCount);
+        Requests = new ServiceRequests(this);
+        Streams = new ServiceStreams(this);
         _workers = new Task[options.Queue.WorkerCount];
         for (var i = 0; i < _workers.Length; i++)
         {
@@ -86,7 +79,23 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable, IPendingCall
 
     public McpServiceOptions Options { get; }
 
-    public ServiceEndpoint Endpoint => Volatile.Read(ref _endpoint);
+    public ServiceEndpoint Endpoint => _endpoints.Current;
+
+    /// <summary>The service's requests other than tool calls (tools/list and the like).</summary>
+    public ServiceRequests Requests { get; }
+
+    /// <summary>The service's resource streams and subscriptions.</summary>
+    public ServiceStreams Streams { get; }
+
+    /// <summary>True once <see cref="DisposeAsync"/> has begun: nothing new is accepted.</summary>
+    internal bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+    /// <summary>Fires when the dispatcher is disposed; ends every call, request and stream.</summary>
+    internal CancellationToken ShutdownToken => _shutdown.Token;
+
+    internal TimeProvider TimeProvider => _timeProvider;
+
+    internal ILogger Logger => _logger;
 
     /// <summary>Raised when a retry is scheduled, with its delay. Intended for testing (an explicit signal instead of waiting).</summary>
     internal Action<string, TimeSpan>? RetryScheduled { get; set; }
@@ -106,7 +115,7 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable, IPendingCall
     /// </summary>
     public ValueTask<ToolResult> EnqueueAsync(string tool, ReadOnlySpan<byte> argumentsUtf8, ToolCallOptions? callOptions, CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref _disposed) != 0)
+        if (IsDisposed)
         {
             return ValueTask.FromException<ToolResult>(ErrorFactory.Disposed(ServiceName, tool));
         }
@@ -134,7 +143,7 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable, IPendingCall
             callOptions?.Progress);
         if (McpTelemetry.ActivitySource.HasListeners())
         {
-            call.Activity = StartActivity(call.Tool);
+            call.Activity = McpTelemetry.StartCallActivity(ServiceName, call.Tool);
         }
 
         var task = new ValueTask<ToolResult>(call, call.Version);
@@ -224,10 +233,8 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable, IPendingCall
     /// <summary>Makes <paramref name="next"/> current; the old endpoint drains and closes when its last user leaves.</summary>
     public void SwapEndpoint(ServiceEndpoint next)
     {
-        var old = Interlocked.Exchange(ref _endpoint, next);
-        if (!ReferenceEquals(old, next))
+        if (_endpoints.Swap(next))
         {
-            old.Retire();
             Log.EndpointChanged(_logger, ServiceName, next.Address);
         }
     }
@@ -245,12 +252,12 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable, IPendingCall
         {
             QueueDepth = _admission.Live,
             OpenConnections = endpoint.Transport.OpenConnections,
-            OpenStreams = Volatile.Read(ref _openStreams),
+            OpenStreams = Streams.Open,
             CircuitState = endpoint.Breaker.State,
             ConsecutiveFailures = endpoint.Breaker.ConsecutiveFailures,
             Retries = Interlocked.Read(ref _retries),
             QueueRejections = Interlocked.Read(ref _queueRejections),
-            InvalidStreamItems = Interlocked.Read(ref _invalidStreamItems),
+            InvalidStreamItems = Streams.InvalidItems,
         };
     }
 
@@ -261,6 +268,8 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable, IPendingCall
             return;
         }
 
+        _endpoints.Close();
+
         // One signal ends everything: waiting, queued, backing-off and suspended calls complete from their
         // cancellation callbacks, in-flight attempts are aborted and completed by their workers, streams stop.
         await _shutdown.CancelAsync().ConfigureAwait(false);
@@ -269,38 +278,18 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable, IPendingCall
         await Task.WhenAll(_workers).ConfigureAwait(false);
         await Endpoint.DisposeNowAsync().ConfigureAwait(false);
 
-        // Neither _shutdown nor _streamSlots is disposed: streams still unwinding release their slot and read the
-        // token after this point (disposing the semaphore turned their ClientDisposedException into a raw
-        // ObjectDisposedException), and late arrivals read _shutdown's token. Neither holds an unmanaged resource
-        // unless its wait handle is used, which it never is.
+        // _shutdown is not disposed (nor are the stream slots, see ServiceStreams): streams still unwinding and late
+        // arrivals read its token after this point. It holds no unmanaged resource unless its wait handle is used,
+        // which it never is.
     }
 
-    /// <summary>
-    /// Leases the current endpoint, re-reading it when it drained between the read and the lease (it was swapped).
-    /// Bounded: false after <see cref="MaxLeaseTries"/> tries, or at once when the dispatcher is disposed; the
-    /// caller then fails with <see cref="LeaseRefused"/>. The one lease loop of the dispatcher.
-    /// </summary>
-    internal bool TryLeaseEndpoint([NotNullWhen(true)] out ServiceEndpoint? endpoint)
-    {
-        var spinner = default(SpinWait);
-        for (var i = 0; i < MaxLeaseTries && Volatile.Read(ref _disposed) == 0; i++)
-        {
-            endpoint = Endpoint;
-            if (endpoint.TryAcquire())
-            {
-                return true;
-            }
-
-            spinner.SpinOnce(sleep1Threshold: -1);
-        }
-
-        endpoint = null;
-        return false;
-    }
+    /// <summary>Leases the current endpoint (<see cref="EndpointSlot.TryLease"/>); on false the caller fails with
+    /// <see cref="LeaseRefused"/>.</summary>
+    internal bool TryLeaseEndpoint([NotNullWhen(true)] out ServiceEndpoint? endpoint) => _endpoints.TryLease(out endpoint);
 
     /// <summary>Why <see cref="TryLeaseEndpoint"/> failed, as the caller's exception.</summary>
     internal ServiceCallException LeaseRefused(string operation, int attempts = 0) =>
-        Volatile.Read(ref _disposed) != 0
+        IsDisposed
             ? ErrorFactory.Disposed(ServiceName, operation, attempts)
             : ErrorFactory.EndpointUnavailable(ServiceName, operation, attempts);
 
@@ -334,24 +323,6 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable, IPendingCall
         // Disposed: the call may already be completed by its disposal callback; only this incarnation may be
         // failed, and leaving Queued gives its live slot back (OnTransition).
         item.Call.TrySetException(ErrorFactory.Disposed(ServiceName, string.Empty), PendingCall.Queued, item.Version);
-    }
-
-    /// <summary>
-    /// Starts the call's client activity without making it the caller's current activity (the caller continues at
-    /// once; the worker makes it current around each attempt so the HTTP handler propagates its trace context).
-    /// </summary>
-    private Activity? StartActivity(string tool)
-    {
-        var previous = Activity.Current;
-        var activity = McpTelemetry.ActivitySource.StartActivity("mcp.call " + tool, ActivityKind.Client);
-        if (activity is not null)
-        {
-            activity.SetTag("mcp.service", ServiceName);
-            activity.SetTag("mcp.tool", tool);
-            Activity.Current = previous;
-        }
-
-        return activity;
     }
 
     private async Task RunWorkerAsync()

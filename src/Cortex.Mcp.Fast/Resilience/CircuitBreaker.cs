@@ -15,7 +15,7 @@ namespace Cortex.Mcp.Fast.Resilience;
 /// <see cref="FailureClassifier.IsBreakerFailure"/> for what is a failure; caller cancellation never is).
 /// </para>
 /// <para>
-/// Semantics (DESIGN §5, Polly v8 observable behaviour with Polly v7's lock-free probe):
+/// Semantics (Polly v8 observable behaviour with Polly v7's lock-free probe):
 /// a half-open circuit admits <b>exactly one</b> probe, won by compare-and-swap; every other caller is rejected with
 /// the time left. A probe that never reports does not wedge the circuit: its slot lasts one break period, after
 /// which the next caller becomes a new probe. Probe success closes the circuit and resets the count; probe failure
@@ -258,6 +258,19 @@ internal sealed partial class CircuitBreaker
                 CountLateFailure(word); // Another failure opened it first (or the period ended): ours is late.
                 return;
             }
+        }
+    }
+
+    /// <summary>Reports <paramref name="outcome"/> (as <see cref="FailureFacts.BreakerOutcome"/> classified it) for the permitted call.</summary>
+    /// <param name="permit">The permit <see cref="TryAcquire"/> gave for the call.</param>
+    /// <param name="outcome">What the call's end says about the service.</param>
+    public void Record(in CircuitPermit permit, BreakerOutcome outcome)
+    {
+        switch (outcome)
+        {
+            case BreakerOutcome.Failure: RecordFailure(in permit); break;
+            case BreakerOutcome.Success: RecordSuccess(in permit); break;
+            default: RecordIgnored(in permit); break;
         }
     }
 

@@ -289,7 +289,7 @@ public sealed class ServiceDispatcherQueueTests
         var typed = Assert.IsType<ServiceCallException>(ex);
         Assert.True(typed.RequestNotSent);
         Assert.Equal(0, h.Transport.Attempts("t"));
-        var list = await Record.ExceptionAsync(() => h.Dispatcher.RunAsync("tools/list", static (t, ct) => t.ListToolsAsync(ct), CancellationToken.None).AsTask());
+        var list = await Record.ExceptionAsync(() => h.Dispatcher.Requests.RunAsync("tools/list", static (t, ct) => t.ListToolsAsync(ct), CancellationToken.None).AsTask());
         Assert.IsType<ServiceCallException>(list);
     }
 

@@ -9,7 +9,7 @@ namespace Cortex.Mcp.Fast.Tests.Dispatch;
 public sealed class ServiceDispatcherRequestTests
 {
     private static ValueTask<IReadOnlyList<McpToolInfo>> ListTools(DispatcherHarness h, CancellationToken cancellationToken = default) =>
-        h.Dispatcher.RunAsync("tools/list", static (transport, token) => transport.ListToolsAsync(token), cancellationToken);
+        h.Dispatcher.Requests.RunAsync("tools/list", static (transport, token) => transport.ListToolsAsync(token), cancellationToken);
 
     [Fact]
     public async Task Run_Success_ReturnsTheTransportsAnswerAndReleasesTheLease()

@@ -19,7 +19,7 @@ public sealed class ServiceDispatcherStreamTests
         var pending = new List<Task<bool>>();
         for (var i = 0; i < 3; i++)
         {
-            var enumerator = h.Dispatcher.StreamAsync("r" + i, s_read, CancellationToken.None).GetAsyncEnumerator();
+            var enumerator = h.Dispatcher.Streams.ReadResourceAsync("r" + i, s_read, CancellationToken.None).GetAsyncEnumerator();
             enumerators.Add(enumerator);
             Assert.True(await enumerator.MoveNextAsync().AsTask().WaitAsync(h.Timeout));
             pending.Add(enumerator.MoveNextAsync().AsTask());
@@ -50,7 +50,7 @@ public sealed class ServiceDispatcherStreamTests
         {
             var ex = await Record.ExceptionAsync(async () =>
             {
-                await foreach (var _ in h.Dispatcher.StreamAsync("r", s_read, CancellationToken.None))
+                await foreach (var _ in h.Dispatcher.Streams.ReadResourceAsync("r", s_read, CancellationToken.None))
                 {
                 }
             });

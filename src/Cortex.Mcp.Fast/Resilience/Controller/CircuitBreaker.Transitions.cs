@@ -42,7 +42,7 @@ internal sealed partial class CircuitBreaker
             long seen = Interlocked.CompareExchange(ref _word, probe, word);
             if (seen == word)
             {
-                RaiseHighWater(CircuitWord.BlockedUntil(probe));
+                InterlockedExtremes.Max(ref _probeHighWater, CircuitWord.BlockedUntil(probe));
                 if (state == CircuitWord.OpenBits)
                 {
                     OnTransition(CircuitState.Open, CircuitState.HalfOpen);
@@ -136,22 +136,6 @@ internal sealed partial class CircuitBreaker
         if (!CircuitWord.IsClosed(word))
         {
             Interlocked.Increment(ref _openFailures);
-        }
-    }
-
-    /// <summary>Raises <see cref="_probeHighWater"/> to at least <paramref name="value"/>.</summary>
-    private void RaiseHighWater(long value)
-    {
-        long current = Volatile.Read(ref _probeHighWater);
-        while (value > current)
-        {
-            long seen = Interlocked.CompareExchange(ref _probeHighWater, value, current);
-            if (seen == current)
-            {
-                return;
-            }
-
-            current = seen;
         }
     }
 

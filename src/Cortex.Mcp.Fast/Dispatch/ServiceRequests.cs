@@ -1,15 +1,19 @@
 using Cortex.Mcp.Fast.Errors;
-using Cortex.Mcp.Fast.Resilience;
 using Cortex.Mcp.Fast.Transports;
 
 namespace Cortex.Mcp.Fast.Dispatch;
 
 /// <summary>
-/// The service's other requests (tools/list and the like): one protocol-neutral path beside the tool-call queue,
-/// so that no operation of the facade talks to a transport on its own (DESIGN §2.1 "the facade only composes").
+/// The service's other requests (tools/list and the like): one protocol-neutral path beside the tool-call queue, so
+/// that no operation of the facade talks to a transport on its own. Each request is one <see cref="EndpointUse"/>.
 /// </summary>
-internal sealed partial class ServiceDispatcher
+/// <remarks>Thread-safe and stateless beyond its dispatcher.</remarks>
+internal sealed class ServiceRequests
 {
+    private readonly ServiceDispatcher _owner;
+
+    public ServiceRequests(ServiceDispatcher owner) => _owner = owner;
+
     /// <summary>Runs one request; see <see cref="RunAsync{TState, T}"/>.</summary>
     public ValueTask<T> RunAsync<T>(string operation, Func<IMcpTransport, CancellationToken, ValueTask<T>> request, CancellationToken cancellationToken) =>
         RunAsync(operation, request, static (transport, run, token) => run(transport, token), cancellationToken);
@@ -24,31 +28,22 @@ internal sealed partial class ServiceDispatcher
     /// <exception cref="OperationCanceledException">Only for <paramref name="cancellationToken"/>'s own cancellation.</exception>
     public async ValueTask<T> RunAsync<TState, T>(string operation, TState state, Func<IMcpTransport, TState, CancellationToken, ValueTask<T>> request, CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref _disposed) != 0)
+        var owner = _owner;
+        if (owner.IsDisposed)
         {
-            throw ErrorFactory.Disposed(ServiceName, operation);
+            throw ErrorFactory.Disposed(owner.ServiceName, operation);
         }
 
-        if (!TryLeaseEndpoint(out var endpoint))
-        {
-            throw LeaseRefused(operation);
-        }
-
+        var use = EndpointUse.Begin(owner, operation);
         try
         {
-            if (!endpoint.Breaker.TryAcquire(out var permit, out var retryAfter))
-            {
-                throw ErrorFactory.CircuitOpen(ServiceName, operation, retryAfter);
-            }
-
-            var outcome = BreakerOutcome.Ignored;
-            var deadline = Options.CallTimeout;
-            using var timeout = new CancellationTokenSource(deadline, _timeProvider);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _shutdown.Token, timeout.Token);
+            var deadline = owner.Options.CallTimeout;
+            using var timeout = new CancellationTokenSource(deadline, owner.TimeProvider);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, owner.ShutdownToken, timeout.Token);
             try
             {
-                var value = await request(endpoint.Transport, state, linked.Token).ConfigureAwait(false);
-                outcome = BreakerOutcome.Success;
+                var value = await request(use.Transport, state, linked.Token).ConfigureAwait(false);
+                use.Outcome = BreakerOutcome.Success;
                 return value;
             }
             catch (OperationCanceledException ex) when (linked.IsCancellationRequested)
@@ -59,27 +54,23 @@ internal sealed partial class ServiceDispatcher
                     throw new OperationCanceledException(ex.Message, ex, cancellationToken);
                 }
 
-                if (_shutdown.IsCancellationRequested)
+                if (owner.ShutdownToken.IsCancellationRequested)
                 {
-                    throw ErrorFactory.Disposed(ServiceName, operation, 1);
+                    throw ErrorFactory.Disposed(owner.ServiceName, operation, 1);
                 }
 
                 // The call deadline bounds the caller's wait; like a tool call's, it is not counted by the breaker.
-                throw ErrorFactory.Deadline(ServiceName, operation, deadline, 1, ex);
+                throw ErrorFactory.Deadline(owner.ServiceName, operation, deadline, 1, ex);
             }
             catch (Exception ex)
             {
-                outcome = FailureFacts.Of(ex).BreakerOutcome;
-                throw ErrorFactory.FromException(ServiceName, operation, ex, 1, OperationKind.Request);
-            }
-            finally
-            {
-                Record(endpoint.Breaker, in permit, outcome);
+                use.Outcome = FailureFacts.Of(ex).BreakerOutcome;
+                throw ErrorFactory.FromException(owner.ServiceName, operation, ex, 1, OperationKind.Request);
             }
         }
         finally
         {
-            endpoint.Release();
+            use.End();
         }
     }
 }
