@@ -39,7 +39,7 @@ public class CircuitBreakerBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _consecutive = new CircuitBreaker(CircuitBreakerOptions.Default, TimeProvider.System);
+        _consecutive = new CircuitBreaker(new CircuitBreakerOptions(), TimeProvider.System);
         _ratio = new CircuitBreaker(CircuitBreakerOptions.FailureRatioDefault, TimeProvider.System);
         _open = new CircuitBreaker(
             new CircuitBreakerOptions { FailureThreshold = 1, BreakDuration = TimeSpan.FromDays(1) },

@@ -56,9 +56,6 @@ public sealed class CircuitBreakerOptions
     /// <summary>Backing field of <see cref="SamplingDuration"/>.</summary>
     private TimeSpan _samplingDuration = DefaultSamplingDuration;
 
-    /// <summary>Opens after 5 consecutive failures, stays open 30 s. A new instance each time.</summary>
-    public static CircuitBreakerOptions Default => new();
-
     /// <summary>
     /// Polly v8's defaults, for busy services: ratio 0.1 over 30 s with at least 100 calls, break 5 s.
     /// A new instance each time.

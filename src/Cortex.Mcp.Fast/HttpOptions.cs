@@ -5,6 +5,11 @@ namespace Cortex.Mcp.Fast;
 /// <c>Http:MinConnections</c>, <c>Http:MaxResponseBytes</c>.</remarks>
 public sealed class HttpOptions
 {
+    /// <summary>Created by <see cref="McpServiceOptions"/>, which owns one of each group; set its properties.</summary>
+    internal HttpOptions()
+    {
+    }
+
     private int _minConnections;
     private TimeSpan _connectTimeout = TimeSpan.FromSeconds(10);
     private TimeSpan _pooledConnectionLifetime = TimeSpan.FromMinutes(5);

@@ -4,6 +4,11 @@ namespace Cortex.Mcp.Fast;
 /// <remarks>Configuration keys: <c>Mcp:UseStatelessRevision</c>.</remarks>
 public sealed class McpOptions
 {
+    /// <summary>Created by <see cref="McpServiceOptions"/>, which owns one of each group; set its properties.</summary>
+    internal McpOptions()
+    {
+    }
+
     /// <summary>
     /// Gets or sets whether MCP Streamable HTTP speaks revision 2026-07-28 (no <c>initialize</c> handshake and no
     /// session; every request carries <c>Mcp-Method</c>/<c>Mcp-Name</c> headers and its metadata in <c>_meta</c>)

@@ -69,19 +69,19 @@ public sealed class McpServiceOptions
 
     /// <summary>Gets or sets the call queue settings: workers, capacity, full-queue behaviour.</summary>
     /// <value>The default value has 8 workers and room for 1024 calls, and waits when full.</value>
-    public QueueOptions Queue { get; set; } = new();
+    public QueueOptions Queue { get; private init; } = new();
 
     /// <summary>Gets or sets the HTTP connection pool settings: timeouts, pre-opened connections, body limit, credentials.</summary>
     /// <value>The default value connects within 10 seconds, renews connections every 5 minutes and accepts bodies up to 16 MiB.</value>
-    public HttpOptions Http { get; set; } = new();
+    public HttpOptions Http { get; private init; } = new();
 
     /// <summary>Gets or sets the resource stream settings: slots, open timeout, stall limits, reconnects.</summary>
     /// <value>The default value allows 4 streams, 60 seconds to open, 30 seconds per line and 5 reconnects in a row.</value>
-    public StreamOptions Streams { get; set; } = new();
+    public StreamOptions Streams { get; private init; } = new();
 
     /// <summary>Gets or sets the settings that apply only to MCP Streamable HTTP.</summary>
     /// <value>The default value negotiates a handshake revision and handles no server requests.</value>
-    public McpOptions Mcp { get; set; } = new();
+    public McpOptions Mcp { get; private init; } = new();
 
     /// <summary>Gets or sets the retry settings of calls.</summary>
     /// <value>The default value is 3 retries, 100 ms base, exponential with jitter.</value>
@@ -97,7 +97,7 @@ public sealed class McpServiceOptions
 
     /// <summary>Gets or sets TLS settings (custom CA, validation callback, client certificates).</summary>
     /// <value>The default value validates server certificates against the system trust store.</value>
-    public TlsOptions Tls { get; set; } = new();
+    public TlsOptions Tls { get; private init; } = new();
 
     /// <summary>Checks the combination of settings; throws <see cref="ArgumentException"/> on a bad one.</summary>
     public void Validate()

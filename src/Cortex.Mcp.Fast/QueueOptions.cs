@@ -4,6 +4,11 @@ namespace Cortex.Mcp.Fast;
 /// <remarks>Configuration keys: <c>Queue:WorkerCount</c>, <c>Queue:Capacity</c>, <c>Queue:FullMode</c>.</remarks>
 public sealed class QueueOptions
 {
+    /// <summary>Created by <see cref="McpServiceOptions"/>, which owns one of each group; set its properties.</summary>
+    internal QueueOptions()
+    {
+    }
+
     private int _workerCount = 8;
     private int _capacity = 1024;
 

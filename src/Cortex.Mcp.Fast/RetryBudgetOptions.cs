@@ -30,9 +30,6 @@ public sealed class RetryBudgetOptions
     /// <summary>Backing field of <see cref="RetryRatio"/>.</summary>
     private double _retryRatio = DefaultRetryRatio;
 
-    /// <summary>20 % of requests, plus 10 retries per second, over 10 s. A new instance each time.</summary>
-    public static RetryBudgetOptions Default => new();
-
     /// <summary>How long a recorded request or a withdrawn retry stays in the ledger.</summary>
     /// <value>The default value is 10 seconds (Finagle's). Must lie between 1 and 60 seconds.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is outside 1 to 60 seconds.</exception>

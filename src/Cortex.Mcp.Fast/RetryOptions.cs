@@ -41,9 +41,6 @@ public sealed class RetryOptions
     /// <summary>Backing field of <see cref="JitterFactor"/>.</summary>
     private double _jitterFactor = DefaultJitterFactor;
 
-    /// <summary>3 retries, 100 ms base, 10 s cap, ±20 % jitter. A new instance each time.</summary>
-    public static RetryOptions Default => new();
-
     /// <summary>No retries: one attempt only. A new instance each time.</summary>
     public static RetryOptions NoRetry => new() { MaxRetries = 0 };
 

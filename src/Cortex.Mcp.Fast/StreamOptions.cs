@@ -6,6 +6,11 @@ namespace Cortex.Mcp.Fast;
 /// <c>Streams:LineProgressTimeout</c>, <c>Streams:EventProgressTimeout</c>, <c>Streams:MaxReconnectAttempts</c>.</remarks>
 public sealed class StreamOptions
 {
+    /// <summary>Created by <see cref="McpServiceOptions"/>, which owns one of each group; set its properties.</summary>
+    internal StreamOptions()
+    {
+    }
+
     private int _maxConcurrent = 4;
     private int _maxReconnectAttempts = 5;
     private TimeSpan _openTimeout = TimeSpan.FromSeconds(60);

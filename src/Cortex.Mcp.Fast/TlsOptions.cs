@@ -6,6 +6,11 @@ namespace Cortex.Mcp.Fast;
 /// <summary>TLS settings of a service's connection pool. Certificate validation is on by default.</summary>
 public sealed class TlsOptions
 {
+    /// <summary>Created by <see cref="McpServiceOptions"/>, which owns one of each group; set its properties.</summary>
+    internal TlsOptions()
+    {
+    }
+
     /// <summary>
     /// Gets or sets root certificates trusted for this service instead of the system store (a private CA).
     /// The server's chain must end in one of them; host name checks still apply.

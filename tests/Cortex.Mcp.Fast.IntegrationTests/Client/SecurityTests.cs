@@ -76,7 +76,11 @@ public sealed class SecurityTests
         using var ca = TestCertificates.CreateCa();
         using var serverCertificate = TestCertificates.IssueServerCertificate(ca, "localhost");
         await using var trusted = await ClientHarness.StartAsync(
-            o => o.DefaultServiceOptions.Tls = new TlsOptions { TrustedRootCertificates = [X509CertificateLoader.LoadCertificate(ca.RawData)], RemoteCertificateValidation = (_, _, _, errors) => (errors & ~System.Net.Security.SslPolicyErrors.RemoteCertificateNameMismatch) == 0 },
+            o =>
+            {
+                o.DefaultServiceOptions.Tls.TrustedRootCertificates = [X509CertificateLoader.LoadCertificate(ca.RawData)];
+                o.DefaultServiceOptions.Tls.RemoteCertificateValidation = (_, _, _, errors) => (errors & ~System.Net.Security.SslPolicyErrors.RemoteCertificateNameMismatch) == 0;
+            },
             new TestMcpServiceOptions { Certificate = serverCertificate });
 
         using var ok = await trusted.Within(trusted.Call("echo").AsTask());
@@ -96,16 +100,16 @@ public sealed class SecurityTests
         using var serverCertificate = TestCertificates.IssueServerCertificate(ca, "localhost");
         using var clientCertificate = TestCertificates.IssueClientCertificate(ca);
         var serviceOptions = new TestMcpServiceOptions { Certificate = serverCertificate, RequireClientCertificate = true, ClientCertificateAuthority = ca };
-        TlsOptions Tls(X509Certificate2? client) => new()
+        void Tls(TlsOptions tls, X509Certificate2? client)
         {
-            RemoteCertificateValidation = (_, certificate, _, _) => certificate is not null && TestCertificates.ChainsTo(X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()), ca),
-            ClientCertificates = client is null ? null : [client],
-        };
+            tls.RemoteCertificateValidation = (_, certificate, _, _) => certificate is not null && TestCertificates.ChainsTo(X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()), ca);
+            tls.ClientCertificates = client is null ? null : [client];
+        }
 
-        await using var with = await ClientHarness.StartAsync(o => o.DefaultServiceOptions.Tls = Tls(clientCertificate), serviceOptions);
+        await using var with = await ClientHarness.StartAsync(o => Tls(o.DefaultServiceOptions.Tls, clientCertificate), serviceOptions);
         using var ok = await with.Within(with.Call("echo").AsTask());
 
-        await using var without = await ClientHarness.StartAsync(o => o.DefaultServiceOptions.Tls = Tls(null), serviceOptions);
+        await using var without = await ClientHarness.StartAsync(o => Tls(o.DefaultServiceOptions.Tls, null), serviceOptions);
         Assert.IsAssignableFrom<ServiceCallException>(await without.FailureOf(without.Call("echo").AsTask()));
         Assert.Equal(0, without.Service.Counters.ToolRequests("echo"));
     }

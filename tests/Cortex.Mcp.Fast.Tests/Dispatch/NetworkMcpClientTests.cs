@@ -162,7 +162,7 @@ public sealed class NetworkMcpClientTests
         options.CallTimeout = TimeSpan.FromMilliseconds(1);
         options.Queue.FullMode = QueueFullMode.Wait;
         options.Retry.MaxRetries = 0;
-        options.Queue = new QueueOptions { Capacity = 1 };
+        options.Queue.Capacity = 1;
 
         var running = client.GetDispatcher("svc")!.Options;
         Assert.NotSame(options, running);

@@ -339,7 +339,7 @@ public sealed class CircuitBreakerTests
     public void Constructor_NullArguments_Throw()
     {
         Assert.Throws<ArgumentNullException>(() => new CircuitBreaker(null!, _time));
-        Assert.Throws<ArgumentNullException>(() => new CircuitBreaker(CircuitBreakerOptions.Default, null!));
+        Assert.Throws<ArgumentNullException>(() => new CircuitBreaker(new CircuitBreakerOptions(), null!));
     }
 
     private CircuitBreaker Create(int threshold = 5) => new(

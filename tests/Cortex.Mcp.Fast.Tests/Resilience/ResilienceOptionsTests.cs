@@ -6,7 +6,7 @@ public sealed class ResilienceOptionsTests
     [Fact]
     public void CircuitBreakerOptions_Default_HasSeedValues()
     {
-        var options = CircuitBreakerOptions.Default;
+        var options = new CircuitBreakerOptions();
 
         Assert.Equal(5, options.FailureThreshold);
         Assert.Equal(TimeSpan.FromSeconds(30), options.BreakDuration);
@@ -14,7 +14,7 @@ public sealed class ResilienceOptionsTests
         Assert.Equal(100, options.MinimumThroughput);
         Assert.Equal(TimeSpan.FromSeconds(30), options.SamplingDuration);
         Assert.True(options.Enabled);
-        Assert.NotSame(CircuitBreakerOptions.Default, CircuitBreakerOptions.Default);
+        Assert.NotSame(new CircuitBreakerOptions(), new CircuitBreakerOptions());
     }
 
     [Fact]
@@ -78,7 +78,7 @@ public sealed class ResilienceOptionsTests
     [Fact]
     public void RetryOptions_Default_HasSeedValues()
     {
-        var options = RetryOptions.Default;
+        var options = new RetryOptions();
 
         Assert.Equal(3, options.MaxRetries);
         Assert.Equal(TimeSpan.FromMilliseconds(100), options.BaseDelay);
@@ -114,7 +114,7 @@ public sealed class ResilienceOptionsTests
     [Fact]
     public void RetryBudgetOptions_DefaultAndBounds_FinagleValues()
     {
-        var options = RetryBudgetOptions.Default;
+        var options = new RetryBudgetOptions();
 
         Assert.Equal(TimeSpan.FromSeconds(10), options.TimeToLive);
         Assert.Equal(10, options.MinRetriesPerSecond);

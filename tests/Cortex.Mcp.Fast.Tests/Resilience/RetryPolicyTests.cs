@@ -11,7 +11,7 @@ public sealed class RetryPolicyTests
     [Fact]
     public void ComputeBackoff_DefaultOptionsMidJitter_SeedSequence()
     {
-        var options = RetryOptions.Default;
+        var options = new RetryOptions();
 
         TimeSpan[] delays = [.. Enumerable.Range(0, 4).Select(a => RetryPolicy.ComputeBackoff(a, options, 0.5))];
 
@@ -26,16 +26,16 @@ public sealed class RetryPolicyTests
         var options = new RetryOptions { BaseDelay = TimeSpan.FromDays(1), MaxDelay = TimeSpan.FromDays(1) };
 
         Assert.Equal(TimeSpan.FromDays(1), RetryPolicy.ComputeBackoff(int.MaxValue, options, 1));
-        Assert.Equal(TimeSpan.FromSeconds(10), RetryPolicy.ComputeBackoff(10_000, RetryOptions.Default, 0));
+        Assert.Equal(TimeSpan.FromSeconds(10), RetryPolicy.ComputeBackoff(10_000, new RetryOptions(), 0));
         Assert.Equal(TimeSpan.Zero, RetryPolicy.ComputeBackoff(int.MaxValue, new RetryOptions { BaseDelay = TimeSpan.Zero }, 1));
     }
 
     [Fact]
     public void ComputeBackoff_InvalidArguments_Throw()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => RetryPolicy.ComputeBackoff(-1, RetryOptions.Default, 0.5));
-        Assert.Throws<ArgumentOutOfRangeException>(() => RetryPolicy.ComputeBackoff(0, RetryOptions.Default, 1.5));
-        Assert.Throws<ArgumentOutOfRangeException>(() => RetryPolicy.ComputeBackoff(0, RetryOptions.Default, double.NaN));
+        Assert.Throws<ArgumentOutOfRangeException>(() => RetryPolicy.ComputeBackoff(-1, new RetryOptions(), 0.5));
+        Assert.Throws<ArgumentOutOfRangeException>(() => RetryPolicy.ComputeBackoff(0, new RetryOptions(), 1.5));
+        Assert.Throws<ArgumentOutOfRangeException>(() => RetryPolicy.ComputeBackoff(0, new RetryOptions(), double.NaN));
         Assert.Throws<ArgumentNullException>(() => RetryPolicy.ComputeBackoff(0, null!, 0.5));
     }
 
@@ -64,7 +64,7 @@ public sealed class RetryPolicyTests
     [Property(MaxTest = 500)]
     public void TryGetRetryDelay_AnyInput_NeverReachesDeadline(byte attempt, uint randomSeed, int retryAfterMs, int remainingMs)
     {
-        var options = RetryOptions.Default;
+        var options = new RetryOptions();
         double random01 = randomSeed / (double)uint.MaxValue;
         TimeSpan? retryAfter = retryAfterMs % 3 == 0 ? null : TimeSpan.FromMilliseconds(Math.Abs((long)retryAfterMs) % 60_000);
         TimeSpan remaining = TimeSpan.FromMilliseconds(remainingMs % 60_000);
@@ -91,7 +91,7 @@ public sealed class RetryPolicyTests
     public void TryGetRetryDelay_RetryAfterLongerThanBackoffAndMaxDelay_Wins()
     {
         bool retrying = RetryPolicy.TryGetRetryDelay(
-            0, RetryOptions.Default, 0.5, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(30), out var delay);
+            0, new RetryOptions(), 0.5, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(30), out var delay);
 
         Assert.True(retrying);
         Assert.Equal(TimeSpan.FromSeconds(20), delay);
@@ -101,7 +101,7 @@ public sealed class RetryPolicyTests
     public void TryGetRetryDelay_RetryAfterPastDeadline_FailsFast()
     {
         Assert.False(RetryPolicy.TryGetRetryDelay(
-            0, RetryOptions.Default, 0.5, TimeSpan.FromDays(1), TimeSpan.FromSeconds(30), out _));
+            0, new RetryOptions(), 0.5, TimeSpan.FromDays(1), TimeSpan.FromSeconds(30), out _));
         Assert.False(RetryPolicy.TryGetRetryDelay(0, RetryOptions.NoRetry, 0.5, null, TimeSpan.FromSeconds(30), out _));
     }
 }
