@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net;
+using System.Runtime.CompilerServices;
 using Cortex.Mcp.Fast.Errors;
 using Cortex.Mcp.Fast.Transports.Http;
 using Cortex.Mcp.Fast.Transports.Streams;
@@ -52,6 +53,7 @@ internal sealed class JsonRpcExchange
     /// <returns>True when the request completed (with a result or a failure); false when its reply stream ended or
     /// broke before the response (the cursor in <paramref name="request"/> says whether it can be resumed).</returns>
     /// <exception cref="TransportFailure">The POST failed or was refused (a lost session has <see cref="TransportFailure.SessionLost"/>).</exception>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> SendAsync(McpSession session, McpPendingRequest request, ReadOnlyMemory<byte> body, string method, string? name, bool captureSessionId, CancellationToken cancellationToken)
     {
         var refreshed = false;
@@ -241,6 +243,7 @@ internal sealed class JsonRpcExchange
     }
 
     /// <summary>Reads a POST reply: 200 with JSON or SSE; anything else is a failure.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ReadReplyAsync(McpSession session, McpPendingRequest request, HttpResponseMessage response, CancellationToken cancellationToken)
     {
         var status = (int)response.StatusCode;
@@ -286,6 +289,7 @@ internal sealed class JsonRpcExchange
     }
 
     /// <summary>Reads an SSE reply (through the one event-stream reader) until our response or the end of the stream.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ReadStreamAsync(McpSession session, McpPendingRequest request, HttpResponseMessage response, CancellationToken cancellationToken)
     {
         var reader = await EventStreamReader.OpenAsync(response, request.Cursor, _options.Streams, watchEvents: false, _timeProvider, cancellationToken).ConfigureAwait(false);

@@ -39,8 +39,11 @@ internal sealed class McpPendingRequest : IDisposable
 
     public IProgress<McpProgress>? Progress { get; }
 
-    /// <summary>Where the reply stream stands, for resuming it with <c>Last-Event-ID</c>.</summary>
-    public StreamCursor Cursor { get; } = new();
+    private StreamCursor? _cursor;
+
+    /// <summary>Where the reply stream stands, for resuming it with <c>Last-Event-ID</c> (created when first needed:
+    /// a plain JSON reply never needs one).</summary>
+    public StreamCursor Cursor => _cursor ??= new StreamCursor();
 
     /// <summary>True once our response (result or error) arrived.</summary>
     public bool Completed { get; private set; }
@@ -144,6 +147,6 @@ internal sealed class McpPendingRequest : IDisposable
             ArrayPool<byte>.Shared.Return(buffer);
         }
 
-        Cursor.Dispose();
+        _cursor?.Dispose();
     }
 }
