@@ -25,6 +25,7 @@ internal sealed class RestTransport : IMcpTransport
     private readonly AuthHeaderCache? _auth;
     private readonly SecretRedactor _redactor;
     private readonly KeyValuePair<string, object?> _serviceTag;
+    private readonly StallMonitor _stallMonitor;
     private readonly ConcurrentDictionary<string, Uri> _toolUris = new(StringComparer.Ordinal);
 
     /// <summary>Creates the transport.</summary>
@@ -40,6 +41,7 @@ internal sealed class RestTransport : IMcpTransport
         _auth = options.Http.BearerTokenProvider is { } provider ? new AuthHeaderCache(provider) : null;
         _redactor = new SecretRedactor(_auth);
         _serviceTag = McpTelemetry.ServiceTag(service);
+        _stallMonitor = new StallMonitor(timeProvider);
     }
 
     public Uri Address => _http.BaseAddress;
@@ -151,7 +153,7 @@ internal sealed class RestTransport : IMcpTransport
             throw TransportFailure.InvalidTarget("the resource path leaves the endpoint's base path.");
         }
 
-        var stream = new ResumableEventStream(new ResourceSource(this, uri), _options.Streams, watchEvents: true, _timeProvider, OnReconnect);
+        var stream = new ResumableEventStream(new ResourceSource(this, uri), _options.Streams, watchEvents: true, _timeProvider, OnReconnect, _stallMonitor);
         await using (stream.ConfigureAwait(false))
         {
             while (await stream.MoveNextAsync(cancellationToken).ConfigureAwait(false))
@@ -169,6 +171,7 @@ internal sealed class RestTransport : IMcpTransport
 
     public ValueTask DisposeAsync()
     {
+        _stallMonitor.Dispose();
         _http.Dispose();
         return ValueTask.CompletedTask;
     }

@@ -30,9 +30,11 @@ internal sealed class JsonRpcExchange
     private readonly SecretRedactor _redactor;
     private readonly McpMessageRouter _router;
     private readonly CancellationToken _disposed;
+    private readonly StallMonitor _stallMonitor;
 
-    public JsonRpcExchange(HttpEngine http, Uri postUri, McpServiceOptions options, TimeProvider timeProvider, AuthHeaderCache? auth, SecretRedactor redactor, McpMessageRouter router, CancellationToken disposed)
+    public JsonRpcExchange(HttpEngine http, Uri postUri, McpServiceOptions options, TimeProvider timeProvider, AuthHeaderCache? auth, SecretRedactor redactor, McpMessageRouter router, StallMonitor stallMonitor, CancellationToken disposed)
     {
+        _stallMonitor = stallMonitor;
         _http = http;
         _postUri = postUri;
         _options = options;
@@ -292,7 +294,7 @@ internal sealed class JsonRpcExchange
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ReadStreamAsync(McpSession session, McpPendingRequest request, HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        var reader = await EventStreamReader.OpenAsync(response, request.Cursor, _options.Streams, watchEvents: false, _timeProvider, cancellationToken).ConfigureAwait(false);
+        var reader = await EventStreamReader.OpenAsync(response, request.Cursor, _options.Streams, watchEvents: false, _timeProvider, _stallMonitor, cancellationToken).ConfigureAwait(false);
         await using (reader.ConfigureAwait(false))
         {
             while (await reader.MoveNextAsync(cancellationToken).ConfigureAwait(false) == EventStreamStatus.Message)

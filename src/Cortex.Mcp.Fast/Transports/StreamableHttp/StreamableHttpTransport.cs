@@ -40,6 +40,7 @@ internal sealed class StreamableHttpTransport : IMcpTransport
     private readonly JsonRpcExchange _exchange;
     private readonly SubscriptionHub _hub;
     private readonly ReplyResumer _resumer;
+    private readonly StallMonitor _stallMonitor;
     private readonly KeyValuePair<string, object?> _serviceTag;
 
     /// <summary>Creates the transport.</summary>
@@ -57,9 +58,10 @@ internal sealed class StreamableHttpTransport : IMcpTransport
         _http = new HttpEngine(endpoint, options, options.Queue.WorkerCount + options.Streams.MaxConcurrent + 4);
         var auth = options.Http.BearerTokenProvider is { } provider ? new AuthHeaderCache(provider) : null;
         var redactor = new SecretRedactor(auth);
-        _hub = new SubscriptionHub(options, timeProvider, OnReconnect, _disposed.Token);
+        _stallMonitor = new StallMonitor(timeProvider);
+        _hub = new SubscriptionHub(options, timeProvider, _stallMonitor, OnReconnect, _disposed.Token);
         var router = new McpMessageRouter(_hub, redactor);
-        _exchange = new JsonRpcExchange(_http, endpoint, options, timeProvider, auth, redactor, router, _disposed.Token);
+        _exchange = new JsonRpcExchange(_http, endpoint, options, timeProvider, auth, redactor, router, _stallMonitor, _disposed.Token);
         var identity = new McpClientIdentity(
             "Cortex.Mcp.Fast",
             typeof(StreamableHttpTransport).Assembly.GetName().Version?.ToString(3) ?? "1.0.0",
@@ -258,6 +260,7 @@ internal sealed class StreamableHttpTransport : IMcpTransport
 
         await _disposed.CancelAsync().ConfigureAwait(false);
         await _sessions.EndAsync().ConfigureAwait(false);
+        _stallMonitor.Dispose();
         _http.Dispose();
         _disposed.Dispose();
     }

@@ -49,6 +49,7 @@ internal sealed class SubscriptionHub
     private readonly TimeProvider _timeProvider;
     private readonly CancellationToken _disposed;
     private readonly Action _onReconnect;
+    private readonly StallMonitor _stallMonitor;
     private McpSessionManager? _sessions;
     private JsonRpcExchange? _exchange;
     private McpMessageRouter? _router;
@@ -57,8 +58,9 @@ internal sealed class SubscriptionHub
     private bool _keepOpen;
     private int _opens;
 
-    public SubscriptionHub(McpServiceOptions options, TimeProvider timeProvider, Action onReconnect, CancellationToken disposed)
+    public SubscriptionHub(McpServiceOptions options, TimeProvider timeProvider, StallMonitor stallMonitor, Action onReconnect, CancellationToken disposed)
     {
+        _stallMonitor = stallMonitor;
         _options = options;
         _timeProvider = timeProvider;
         _disposed = disposed;
@@ -335,7 +337,7 @@ internal sealed class SubscriptionHub
             var token = linked.Token;
             try
             {
-                var stream = new ResumableEventStream(this, hub._options.Streams, watchEvents: false, hub._timeProvider, hub._onReconnect);
+                var stream = new ResumableEventStream(this, hub._options.Streams, watchEvents: false, hub._timeProvider, hub._onReconnect, hub._stallMonitor);
                 await using (stream.ConfigureAwait(false))
                 {
                     while (await stream.MoveNextAsync(token).ConfigureAwait(false))

@@ -37,7 +37,7 @@ internal sealed class EventStreamReader : IAsyncDisposable
     private readonly long _openedAt;
     private readonly TimeProvider _timeProvider;
 
-    private EventStreamReader(HttpResponseMessage response, Stream body, StreamCursor cursor, StreamOptions limits, bool watchEvents, TimeProvider timeProvider)
+    private EventStreamReader(HttpResponseMessage response, Stream body, StreamCursor cursor, StreamOptions limits, bool watchEvents, TimeProvider timeProvider, StallMonitor? monitor)
     {
         _response = response;
         _cursor = cursor;
@@ -46,7 +46,7 @@ internal sealed class EventStreamReader : IAsyncDisposable
         var progress = new LineProgressStream(body, timeProvider);
         _pipe = PipeReader.Create(progress, s_pipeOptions);
         _events = new SseEventReader(_pipe, SseParserOptions.Default);
-        _watchdog = new StallWatchdog(progress, _pipe, timeProvider, limits.LineProgressTimeout, watchEvents ? limits.EventProgressTimeout : null);
+        _watchdog = new StallWatchdog(progress, _pipe, timeProvider, limits.LineProgressTimeout, watchEvents ? limits.EventProgressTimeout : null, monitor);
     }
 
     /// <summary>The payload of the current data event; valid until the next move.</summary>
@@ -64,14 +64,15 @@ internal sealed class EventStreamReader : IAsyncDisposable
     /// <param name="limits">The stall limits.</param>
     /// <param name="watchEvents">True to apply <see cref="StreamOptions.EventProgressTimeout"/> (resource streams).</param>
     /// <param name="timeProvider">The clock of the stall limits.</param>
+    /// <param name="monitor">The transport's shared stall timer, or null for a timer of the stream's own.</param>
     /// <param name="cancellationToken">Cancels opening the body.</param>
     public static async ValueTask<EventStreamReader> OpenAsync(
-        HttpResponseMessage response, StreamCursor cursor, StreamOptions limits, bool watchEvents, TimeProvider timeProvider, CancellationToken cancellationToken)
+        HttpResponseMessage response, StreamCursor cursor, StreamOptions limits, bool watchEvents, TimeProvider timeProvider, StallMonitor? monitor, CancellationToken cancellationToken)
     {
         try
         {
             var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            return new EventStreamReader(response, body, cursor, limits, watchEvents, timeProvider);
+            return new EventStreamReader(response, body, cursor, limits, watchEvents, timeProvider, monitor);
         }
         catch
         {

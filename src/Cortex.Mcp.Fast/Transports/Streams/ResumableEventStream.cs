@@ -17,12 +17,14 @@ internal sealed class ResumableEventStream : IAsyncDisposable
     private readonly bool _watchEvents;
     private readonly TimeProvider _timeProvider;
     private readonly Action? _onReconnect;
+    private readonly StallMonitor? _monitor;
     private EventStreamReader? _reader;
     private TransportFailure? _lastFailure;
     private int _connections;
 
-    public ResumableEventStream(IEventStreamSource source, StreamOptions options, bool watchEvents, TimeProvider timeProvider, Action? onReconnect = null)
+    public ResumableEventStream(IEventStreamSource source, StreamOptions options, bool watchEvents, TimeProvider timeProvider, Action? onReconnect = null, StallMonitor? monitor = null)
     {
+        _monitor = monitor;
         _source = source;
         _options = options;
         _watchEvents = watchEvents;
@@ -128,7 +130,7 @@ internal sealed class ResumableEventStream : IAsyncDisposable
             return false;
         }
 
-        _reader = await EventStreamReader.OpenAsync(response, Cursor, _options, _watchEvents, _timeProvider, cancellationToken).ConfigureAwait(false);
+        _reader = await EventStreamReader.OpenAsync(response, Cursor, _options, _watchEvents, _timeProvider, _monitor, cancellationToken).ConfigureAwait(false);
         return true;
     }
 

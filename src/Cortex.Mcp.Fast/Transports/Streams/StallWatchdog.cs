@@ -6,8 +6,9 @@ namespace Cortex.Mcp.Fast.Transports.Streams;
 /// <summary>
 /// Ends a stream that has stalled, by cancelling its pending pipe read: a line left incomplete longer than the
 /// line-progress limit (every stream), or, where enabled, no data event within the event-progress limit (resource
-/// streams; comment heartbeats do not count). One timer per open stream, ticking at a quarter of the smallest
-/// limit, so a stall is detected between 1 and 1.25 times its limit.
+/// streams; comment heartbeats do not count). Checked at a quarter of the smallest limit, so a stall is detected
+/// between 1 and 1.25 times its limit: by the transport's shared <see cref="StallMonitor"/> (one timer for every open
+/// stream), or by a timer of its own when it has no monitor.
 /// </summary>
 /// <remarks>The timer callback and the reading thread share only <see cref="_lastEvent"/> and the
 /// <see cref="LineProgressStream"/>'s timestamp (both read and written with Volatile); <see cref="Failure"/> is
@@ -19,11 +20,12 @@ internal sealed class StallWatchdog : IDisposable
     private readonly TimeProvider _timeProvider;
     private readonly TimeSpan _lineLimit;
     private readonly TimeSpan? _eventLimit;
-    private readonly ITimer _timer;
+    private readonly ITimer? _timer;
+    private readonly StallMonitor? _monitor;
     private long _lastEvent;
     private TransportFailure? _failure;
 
-    public StallWatchdog(LineProgressStream body, PipeReader pipe, TimeProvider timeProvider, TimeSpan lineLimit, TimeSpan? eventLimit)
+    public StallWatchdog(LineProgressStream body, PipeReader pipe, TimeProvider timeProvider, TimeSpan lineLimit, TimeSpan? eventLimit, StallMonitor? monitor = null)
     {
         _body = body;
         _pipe = pipe;
@@ -32,9 +34,23 @@ internal sealed class StallWatchdog : IDisposable
         _eventLimit = eventLimit;
         _lastEvent = timeProvider.GetTimestamp();
         var smallest = eventLimit is { } e && e < lineLimit ? e : lineLimit;
-        var period = TimeSpan.FromTicks(Math.Max(smallest.Ticks / 4, TimeSpan.TicksPerMillisecond));
-        _timer = timeProvider.CreateTimer(static s => ((StallWatchdog)s!).Check(), this, period, period);
+        Period = TimeSpan.FromTicks(Math.Max(smallest.Ticks / 4, TimeSpan.TicksPerMillisecond));
+        if (monitor is not null && ReferenceEquals(monitor.TimeProvider, timeProvider))
+        {
+            _monitor = monitor;
+            monitor.Watch(this);
+        }
+        else
+        {
+            _timer = timeProvider.CreateTimer(static s => ((StallWatchdog)s!).Check(), this, Period, Period);
+        }
     }
+
+    /// <summary>How often this stream must be checked.</summary>
+    public TimeSpan Period { get; }
+
+    /// <summary>The watchdog's place in its monitor's list (monitor only, under its lock).</summary>
+    internal int MonitorIndex { get; set; } = -1;
 
     /// <summary>Why the stream was ended, once it was; null while it makes progress.</summary>
     public TransportFailure? Failure => Volatile.Read(ref _failure);
@@ -42,9 +58,14 @@ internal sealed class StallWatchdog : IDisposable
     /// <summary>Notes a data event (the event-progress clock restarts).</summary>
     public void OnEvent() => Volatile.Write(ref _lastEvent, _timeProvider.GetTimestamp());
 
-    public void Dispose() => _timer.Dispose();
+    public void Dispose()
+    {
+        _timer?.Dispose();
+        _monitor?.Unwatch(this);
+    }
 
-    private void Check()
+    /// <summary>Ends the stream if it has stalled (from a timer thread).</summary>
+    internal void Check()
     {
         if (Volatile.Read(ref _failure) is not null)
         {

@@ -9,7 +9,7 @@ namespace Cortex.Mcp.Fast.Tests.Transports.StreamableHttp;
 public sealed class McpMessageRouterTests
 {
     private static readonly McpMessageRouter Router = new(
-        new SubscriptionHub(new McpServiceOptions(), TimeProvider.System, static () => { }, CancellationToken.None),
+        new SubscriptionHub(new McpServiceOptions(), TimeProvider.System, new Cortex.Mcp.Fast.Transports.Streams.StallMonitor(TimeProvider.System), static () => { }, CancellationToken.None),
         SecretRedactor.PatternsOnly);
 
     private readonly McpSession _session = new(null, "2025-11-25", new McpClientIdentity("t", "1"), new JsonRpcIdGenerator(), 1);
@@ -172,7 +172,7 @@ public sealed class McpMessageRouterTests
         var auth = new AuthHeaderCache(BearerTokenProvider.FromStatic(Token));
         await auth.GetAsync(CancellationToken.None);
         var router = new McpMessageRouter(
-            new SubscriptionHub(new McpServiceOptions(), TimeProvider.System, static () => { }, CancellationToken.None),
+            new SubscriptionHub(new McpServiceOptions(), TimeProvider.System, new Cortex.Mcp.Fast.Transports.Streams.StallMonitor(TimeProvider.System), static () => { }, CancellationToken.None),
             new SecretRedactor(auth));
         List<ServerRequest>? requests = null;
 

@@ -11,7 +11,7 @@ namespace Cortex.Mcp.Fast.Tests.Transports.Streams;
 /// heartbeats only ends at <see cref="StreamOptions.EventProgressTimeout"/>; data events and completed lines keep a
 /// stream alive; a stream on which nothing arrives is not stalled by the line rule.
 /// </summary>
-public sealed class EventStreamStallTests : IAsyncDisposable
+public class EventStreamStallTests : IAsyncDisposable
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(1);
 
@@ -20,6 +20,9 @@ public sealed class EventStreamStallTests : IAsyncDisposable
     private readonly StreamCursor _cursor = new();
     private readonly CancellationTokenSource _bound = new(TimeSpan.FromSeconds(10));
     private EventStreamReader? _reader;
+
+    /// <summary>The shared stall timer the reader registers with; null for a timer of the stream's own.</summary>
+    private protected virtual StallMonitor? Monitor => null;
 
     [Fact]
     public async Task PartialLineThatNeverCompletes_EndsWithLineProgressFailure()
@@ -160,12 +163,47 @@ public sealed class EventStreamStallTests : IAsyncDisposable
 
         _cursor.Dispose();
         _bound.Dispose();
+        GC.SuppressFinalize(this);
     }
+
+    /// <summary>The fake clock of the stream (for subclasses that build a monitor on it).</summary>
+    protected FakeTimeProvider Clock => _clock;
 
     private async Task<EventStreamReader> Open(StreamOptions options, bool watchEvents)
     {
         var response = new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(_body) };
-        _reader = await EventStreamReader.OpenAsync(response, _cursor, options, watchEvents, _clock, _bound.Token);
+        _reader = await EventStreamReader.OpenAsync(response, _cursor, options, watchEvents, _clock, Monitor, _bound.Token);
         return _reader;
+    }
+}
+
+/// <summary>
+/// The same stall rules when the transport's one shared <see cref="StallMonitor"/> checks every stream instead of a
+/// timer per stream; a stream leaves the monitor when it is disposed.
+/// </summary>
+public sealed class EventStreamStallSharedMonitorTests : EventStreamStallTests
+{
+    private readonly StallMonitor _monitor;
+
+    public EventStreamStallSharedMonitorTests()
+    {
+        _monitor = new StallMonitor(Clock);
+    }
+
+    private protected override StallMonitor? Monitor => _monitor;
+
+    [Fact]
+    public async Task Reader_RegistersWhileOpen_AndLeavesTheMonitorWhenDisposed()
+    {
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var cursor = new StreamCursor();
+        var response = new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent("data: {}\n\n") };
+        var reader = await EventStreamReader.OpenAsync(response, cursor, new StreamOptions(), watchEvents: false, Clock, _monitor, bound.Token);
+
+        Assert.Equal(1, _monitor.Count);
+        Assert.Equal(EventStreamStatus.Message, await reader.MoveNextAsync(bound.Token));
+        await reader.DisposeAsync();
+
+        Assert.Equal(0, _monitor.Count);
     }
 }
