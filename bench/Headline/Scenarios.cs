@@ -3,6 +3,7 @@ using System.Buffers.Text;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
@@ -224,6 +225,8 @@ public static class Scenarios
             _expectedBody = [.. "{\"echo\":"u8, .. s_arguments, .. "}"u8];
         }
 
+        // Pooled state machines: the floor allocates nothing per call once its sockets are open.
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
         public override async ValueTask CallAsync(CancellationToken cancellationToken)
         {
             if (!_idle.TryDequeue(out var connection))
@@ -274,6 +277,7 @@ public static class Scenarios
                 }
             }
 
+            [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
             public async ValueTask ExchangeAsync(byte[] request, byte[] expectedBody, CancellationToken cancellationToken)
             {
                 for (var sent = 0; sent < request.Length;)
