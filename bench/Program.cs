@@ -8,7 +8,8 @@ namespace Cortex.Mcp.Fast.Bench;
 /// <summary>
 /// <c>dotnet run -c Release --project bench</c>: the headline comparison. <c>-- micro [BenchmarkDotNet args]</c>:
 /// the BenchmarkDotNet suites. <c>-- load …</c>: the load-test harness. <c>serve</c>: the embedded test service as a
-/// process (used by the other commands).
+/// process (used by the other commands); <c>serve --sdk-server …</c> also hosts the official C# SDK server (stateless)
+/// in the same process and prints <c>SDKSERVER http://127.0.0.1:PORT/mcp</c> before the <c>LISTENING</c> line.
 /// </summary>
 public static class Program
 {
@@ -25,12 +26,25 @@ public static class Program
 
         if (args.Length > 0 && args[0] == "serve")
         {
-            return await TestMcpServiceHost.RunAsync(args[1..]).ConfigureAwait(false);
+            return await ServeAsync(args[1..]).ConfigureAwait(false);
         }
 
-        var root = new RootCommand("Cortex.Mcp.Fast benchmarks. With no command: the headline comparison against the embedded service.");
+        var root = new RootCommand("Cortex.Mcp.Fast benchmarks. With no command: the headline comparison — every contender against the embedded service (and the official C# SDK server, hosted beside it), interleaved rounds, medians, results in perf-results/.");
         HeadlineCommand.Configure(root);
         root.Subcommands.Add(Load.LoadCommand.Create());
         return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+    }
+
+    private static async Task<int> ServeAsync(string[] args)
+    {
+        if (!args.Contains("--sdk-server"))
+        {
+            return await TestMcpServiceHost.RunAsync(args).ConfigureAwait(false);
+        }
+
+        await using var sdk = await Infrastructure.SdkServerHost.StartAsync(CancellationToken.None).ConfigureAwait(false);
+        await Console.Out.WriteLineAsync(Infrastructure.SdkServerHost.ListeningPrefix + sdk.Endpoint).ConfigureAwait(false);
+        await Console.Out.FlushAsync().ConfigureAwait(false);
+        return await TestMcpServiceHost.RunAsync([.. args.Where(a => a != "--sdk-server")]).ConfigureAwait(false);
     }
 }

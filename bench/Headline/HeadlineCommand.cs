@@ -15,10 +15,16 @@ public static class HeadlineCommand
     public static void Configure(RootCommand root)
     {
         var json = new Option<string?>("--json") { Description = "Also write the JSON summary to this path." };
-        var duration = new Option<double>("--duration") { Description = "Seconds each scenario runs per round.", DefaultValueFactory = _ => 2.0 };
+        var duration = new Option<double>("--duration") { Description = "Seconds each scenario runs per round.", DefaultValueFactory = _ => 1.5 };
         var warmup = new Option<double>("--warmup") { Description = "Seconds of warm-up before each measurement.", DefaultValueFactory = _ => 0.5 };
         var rounds = new Option<int>("--rounds") { Description = "Interleaved rounds; medians are reported.", DefaultValueFactory = _ => 3 };
-        var scenarios = new Option<string?>("--scenarios") { Description = $"Comma-separated subset of: {string.Join(',', Scenarios.All.Concat(s_inProcess))}." };
+        var scenarios = new Option<string?>("--scenarios")
+        {
+            Description = $"Comma-separated subset of: {string.Join(',', Scenarios.All.Concat(s_inProcess))} (default: all). "
+                + "REST contenders POST /tool/echo to the embedded service (raw-socket: a bare socket loop, the floor; baseline raw-httpclient); "
+                + "cortex-mcp and mcp-sdk call tools/call on its /mcp (baseline mcp-sdk); the *-sdkserver contenders call the official C# SDK "
+                + "server (stateless), hosted in the service process (baseline raw-httpclient-mcp-sdkserver: HttpClient, pre-encoded tools/call, SSE reply drained).",
+        };
         var concurrency = new Option<string>("--concurrency") { Description = "Comma-separated concurrency levels.", DefaultValueFactory = _ => "1,64" };
         var output = new Option<string?>("--out") { Description = "Directory for the result files (default: the repository's perf-results/)." };
         foreach (var option in new Option[] { json, duration, warmup, rounds, scenarios, concurrency, output })

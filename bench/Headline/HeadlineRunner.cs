@@ -31,8 +31,10 @@ public static class HeadlineRunner
         var progress = new Progress(settings, steps.Count);
         if (network.Count > 0)
         {
-            await using var service = await ServiceProcess.StartAsync(["--port", "0"], cancellationToken).ConfigureAwait(false);
-            var mcpEndpoint = new Uri(service.BaseAddress, "mcp");
+            // The official C# SDK server is hosted in the service process only when a contender calls it.
+            string[] serve = network.Any(Scenarios.NeedsSdkServer) ? ["--port", "0", "--sdk-server"] : ["--port", "0"];
+            await using var service = await ServiceProcess.StartAsync(serve, cancellationToken).ConfigureAwait(false);
+            var endpoints = new ScenarioEndpoints(service.BaseAddress, new Uri(service.BaseAddress, "mcp"), service.SdkServerEndpoint);
 
             // One pass over every contender first, so that JIT tiering (tier-0 → tier-1 with dynamic PGO) has
             // settled for all of them before anything is measured; the first-measured contender would pay it alone.
@@ -42,15 +44,15 @@ public static class HeadlineRunner
                 foreach (var concurrency in settings.Concurrency)
                 {
                     progress.Note($"warm-up · {name} C={concurrency}");
-                    await using var scenario = await Scenarios.CreateAsync(name, service.BaseAddress, mcpEndpoint, concurrency, cancellationToken).ConfigureAwait(false);
-                    await ClosedLoopRunner.RunAsync(scenario, concurrency, TimeSpan.Zero, settings.Warmup * 3, cancellationToken).ConfigureAwait(false);
+                    await using var scenario = await Scenarios.CreateAsync(name, endpoints, concurrency, cancellationToken).ConfigureAwait(false);
+                    await ClosedLoopRunner.RunAsync(scenario, concurrency, TimeSpan.Zero, settings.Warmup * 2, cancellationToken).ConfigureAwait(false);
                 }
             }
 
             foreach (var (round, name, concurrency) in steps)
             {
                 progress.Step($"round {round + 1}/{settings.Rounds} · {name} C={concurrency}");
-                await using var scenario = await Scenarios.CreateAsync(name, service.BaseAddress, mcpEndpoint, concurrency, cancellationToken).ConfigureAwait(false);
+                await using var scenario = await Scenarios.CreateAsync(name, endpoints, concurrency, cancellationToken).ConfigureAwait(false);
                 var result = await ClosedLoopRunner.RunAsync(scenario, concurrency, settings.Warmup, settings.Duration, cancellationToken).ConfigureAwait(false);
                 Add(results, (name, concurrency), result);
             }
@@ -87,7 +89,7 @@ public static class HeadlineRunner
                     merged.Add(run.Histogram);
                 }
 
-                var baseline = name switch { "cortex-rest" or "httpclient-polly" => "raw-httpclient", "cortex-mcp" => "mcp-sdk", _ => name };
+                var baseline = Scenarios.BaselineOf(name);
                 summaries.Add(new ScenarioSummary(
                     name, baseline, c,
                     Median(runs, r => r.CallsPerSecond), Median(runs, r => r.P50Micros), Median(runs, r => r.P90Micros),

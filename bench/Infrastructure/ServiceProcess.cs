@@ -11,13 +11,17 @@ public sealed class ServiceProcess : IAsyncDisposable
 {
     private readonly Process _process;
 
-    private ServiceProcess(Process process, Uri baseAddress)
+    private ServiceProcess(Process process, Uri baseAddress, Uri? sdkServerEndpoint)
     {
         _process = process;
         BaseAddress = baseAddress;
+        SdkServerEndpoint = sdkServerEndpoint;
     }
 
     public Uri BaseAddress { get; }
+
+    /// <summary>The official C# SDK server's stateless MCP endpoint, when started with <c>--sdk-server</c>.</summary>
+    public Uri? SdkServerEndpoint { get; }
 
     public static async Task<ServiceProcess> StartAsync(IEnumerable<string> serveArguments, CancellationToken cancellationToken)
     {
@@ -45,6 +49,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start the service process.");
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        Uri? sdkServer = null;
         while (true)
         {
             var line = await process.StandardOutput.ReadLineAsync(timeout.Token).ConfigureAwait(false);
@@ -53,9 +58,13 @@ public sealed class ServiceProcess : IAsyncDisposable
                 throw new InvalidOperationException($"The service process exited before listening (exit code {(process.HasExited ? process.ExitCode : -1)}).");
             }
 
-            if (line.StartsWith(TestMcpServiceHost.ListeningPrefix, StringComparison.Ordinal))
+            if (line.StartsWith(SdkServerHost.ListeningPrefix, StringComparison.Ordinal))
             {
-                return new ServiceProcess(process, new Uri(line[TestMcpServiceHost.ListeningPrefix.Length..].Trim() + "/"));
+                sdkServer = new Uri(line[SdkServerHost.ListeningPrefix.Length..].Trim());
+            }
+            else if (line.StartsWith(TestMcpServiceHost.ListeningPrefix, StringComparison.Ordinal))
+            {
+                return new ServiceProcess(process, new Uri(line[TestMcpServiceHost.ListeningPrefix.Length..].Trim() + "/"), sdkServer);
             }
         }
     }
