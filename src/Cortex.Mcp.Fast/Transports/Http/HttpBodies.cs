@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Unicode;
 using Cortex.Mcp.Fast.Errors;
@@ -16,6 +17,7 @@ internal static class HttpBodies
     /// (the buffer grows by doubling, never past the limit).
     /// </summary>
     /// <exception cref="TransportFailure">Over the limit, or shorter than its declared length.</exception>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public static async ValueTask<(byte[] Buffer, int Length)> ReadPooledAsync(HttpContent content, int maxBytes, CancellationToken cancellationToken)
     {
         var declared = content.Headers.ContentLength;

@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using Cortex.Mcp.Fast.Errors;
 using Cortex.Mcp.Fast.ServerSentEvents;
 
@@ -66,6 +67,7 @@ internal sealed class EventStreamReader : IAsyncDisposable
     /// <param name="timeProvider">The clock of the stall limits.</param>
     /// <param name="monitor">The transport's shared stall timer, or null for a timer of the stream's own.</param>
     /// <param name="cancellationToken">Cancels opening the body.</param>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public static async ValueTask<EventStreamReader> OpenAsync(
         HttpResponseMessage response, StreamCursor cursor, StreamOptions limits, bool watchEvents, TimeProvider timeProvider, StallMonitor? monitor, CancellationToken cancellationToken)
     {
@@ -84,6 +86,7 @@ internal sealed class EventStreamReader : IAsyncDisposable
     /// <summary>Moves to the next data event, or reports how the stream ended.</summary>
     /// <exception cref="TransportFailure">A stream limit was exceeded, or the stream stalled.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<EventStreamStatus> MoveNextAsync(CancellationToken cancellationToken)
     {
         while (true)
@@ -124,6 +127,7 @@ internal sealed class EventStreamReader : IAsyncDisposable
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask DisposeAsync()
     {
         _watchdog.Dispose();

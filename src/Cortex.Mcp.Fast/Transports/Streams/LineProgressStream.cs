@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Cortex.Mcp.Fast.Transports.Streams;
 
 /// <summary>
@@ -27,11 +29,17 @@ internal sealed class LineProgressStream(Stream inner, TimeProvider timeProvider
         set => throw new NotSupportedException();
     }
 
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        var read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-        Note(buffer.Span[..read]);
-        return read;
+        var pending = inner.ReadAsync(buffer, cancellationToken);
+        if (pending.IsCompletedSuccessfully)
+        {
+            var read = pending.Result;
+            Note(buffer.Span[..read]);
+            return new ValueTask<int>(read);
+        }
+
+        return AwaitReadAsync(pending, buffer);
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -62,6 +70,14 @@ internal sealed class LineProgressStream(Stream inner, TimeProvider timeProvider
         }
 
         base.Dispose(disposing);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> AwaitReadAsync(ValueTask<int> pending, Memory<byte> buffer)
+    {
+        var read = await pending.ConfigureAwait(false);
+        Note(buffer.Span[..read]);
+        return read;
     }
 
     private void Note(ReadOnlySpan<byte> chunk)
