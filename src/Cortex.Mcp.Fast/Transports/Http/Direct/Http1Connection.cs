@@ -1,0 +1,375 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using Pipelines.Sockets.Unofficial;
+
+namespace Cortex.Mcp.Fast.Transports.Http.Direct;
+
+/// <summary>
+/// One HTTP/1.1 connection over a Pipelines.Sockets.Unofficial <see cref="SocketConnection"/> (plain TCP): sends one
+/// request at a time, reads the response head, hands out the body piece by piece under its framing, and decides
+/// whether the connection may carry the next request.
+/// </summary>
+/// <remarks>
+/// <para>Not thread-safe: one request at a time, owned by whoever holds it.
+/// The body is read with <see cref="ReadBodyAsync"/>: each call returns the next piece of the body as a slice of
+/// the connection's input (no copy), valid until the next call; an empty piece is the end of the body.</para>
+/// <para>Never reused after: a response not read to its end, <c>Connection: close</c>, HTTP/1.0 without
+/// keep-alive, a close-delimited body, any protocol or I/O error, or bytes from the server outside a response.</para>
+/// </remarks>
+internal sealed class Http1Connection : IAsyncDisposable
+{
+    private readonly SocketConnection _connection;
+    private readonly PipeReader _input;
+    private readonly PipeWriter _output;
+    private readonly Http1Limits _limits;
+    private readonly Http1ResponseHead _head = new();
+    private Http1HeadScanState _scan;
+    private ChunkedBodyDecoder _chunked;
+    private State _state;
+    private long _bodyRemaining;
+    private SequencePosition _pendingAdvance;
+    private bool _hasPendingAdvance;
+    private bool _bodyEnded;
+    private int _disposed;
+
+    private Http1Connection(SocketConnection connection, Http1Limits limits, long createdTimestamp)
+    {
+        _connection = connection;
+        _input = connection.Input;
+        _output = connection.Output;
+        _limits = limits;
+        _chunked = new ChunkedBodyDecoder(limits);
+        CreatedTimestamp = createdTimestamp;
+        LastUsedTimestamp = createdTimestamp;
+    }
+
+    private enum State : byte
+    {
+        Idle,
+        AwaitingHead,
+        ReadingBody,
+        Broken,
+    }
+
+    /// <summary>Gets the <see cref="TimeProvider.GetTimestamp"/> at which the connection was made.</summary>
+    public long CreatedTimestamp { get; }
+
+    /// <summary>Gets the timestamp at which the connection last became idle.</summary>
+    public long LastUsedTimestamp { get; internal set; }
+
+    /// <summary>Gets the head of the current response (valid from <see cref="SendAsync"/> until the next request).</summary>
+    public Http1ResponseHead Head => _head;
+
+    /// <summary>Gets a value indicating whether the last response was read to its end and the connection may be reused.</summary>
+    public bool IsReusable => _state == State.Idle && Volatile.Read(ref _disposed) == 0;
+
+    /// <summary>Gets the bytes handed to the socket so far.</summary>
+    public long BytesSent => _connection.BytesSent;
+
+    /// <summary>Connects to <paramref name="endPoint"/>, bounded by <paramref name="connectTimeout"/> on <paramref name="timeProvider"/>.</summary>
+    /// <exception cref="Http1ConnectionException">The connect failed or timed out (the request was never sent).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
+    public static async ValueTask<Http1Connection> ConnectAsync(
+        EndPoint endPoint, Http1Limits limits, TimeSpan connectTimeout, TimeProvider timeProvider, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(endPoint);
+        ArgumentNullException.ThrowIfNull(limits);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        var socket = new Socket(endPoint.AddressFamily == AddressFamily.Unspecified ? AddressFamily.InterNetwork : endPoint.AddressFamily,
+            SocketType.Stream, ProtocolType.Tcp);
+        using var timeout = new CancellationTokenSource(connectTimeout, timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        try
+        {
+            SocketConnection.SetRecommendedClientOptions(socket);
+            await socket.ConnectAsync(endPoint, linked.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            socket.Dispose();
+            cancellationToken.ThrowIfCancellationRequested();
+            string message = timeout.IsCancellationRequested ? "The connect timed out." : "The connect failed.";
+            throw new Http1ConnectionException(message, requestNotSent: true, ex);
+        }
+
+        var connection = SocketConnection.Create(socket, name: "cortex-direct");
+        return new Http1Connection(connection, limits, timeProvider.GetTimestamp());
+    }
+
+    /// <summary>
+    /// Writes the request, flushes it, and reads the final response head (interim 1xx responses skipped).
+    /// </summary>
+    /// <exception cref="Http1ConnectionException">The connection failed; see <see cref="Http1ConnectionException.RequestNotSent"/>.</exception>
+    /// <exception cref="Http1ProtocolException">The response was refused.</exception>
+    /// <exception cref="ArgumentException">A header value was refused (nothing was written; the connection stays usable).</exception>
+    public async ValueTask<Http1ResponseHead> SendAsync(
+        PreEncodedRequest request, Http1RequestHeaders headers, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (_state == State.Broken)
+        {
+            // Nothing is ever written to a broken connection.
+            throw new Http1ConnectionException("The connection is closed or not reusable.", requestNotSent: true);
+        }
+
+        if (_state != State.Idle)
+        {
+            throw new InvalidOperationException("The connection is busy with another request.");
+        }
+
+        // Anything the server sent while the connection was idle (a close, a reset, stray bytes) means it is not
+        // fit for a request; and nothing of this request was written yet, so it provably never left.
+        EnsureQuiet();
+        Http1RequestWriter.Write(_output, request, headers, body.Span);
+        _state = State.AwaitingHead;
+        try
+        {
+            FlushResult flush = await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            if (flush.IsCompleted || flush.IsCanceled)
+            {
+                throw new Http1ConnectionException("The connection closed while the request was sent.", requestNotSent: false);
+            }
+
+            _head.Reset();
+            _scan.Reset();
+            while (true)
+            {
+                ReadResult result = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
+                ReadOnlySequence<byte> buffer = result.Buffer;
+                var parser = new Http1ResponseParser(ref _scan, _limits);
+                bool complete = parser.TryParse(buffer, request.IsHead, _head, out SequencePosition consumed, out SequencePosition examined);
+                _input.AdvanceTo(consumed, examined);
+                if (complete)
+                {
+                    break;
+                }
+
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    throw new Http1ConnectionException("The connection closed before the response head was complete.", requestNotSent: false);
+                }
+            }
+
+            _state = State.ReadingBody;
+            _bodyEnded = false;
+            _bodyRemaining = _head.ContentLength;
+            _chunked.Reset();
+            if (_head.Framing == Http1BodyFraming.None || (_head.Framing == Http1BodyFraming.ContentLength && _bodyRemaining == 0))
+            {
+                EndBody();
+            }
+
+            return _head;
+        }
+        catch (Exception ex)
+        {
+            _state = State.Broken;
+            throw Wrap(ex);
+        }
+    }
+
+    /// <summary>
+    /// Returns the next piece of the body (a slice of the input, no copy, valid until the next call), or an empty
+    /// sequence at the end of the body. The whole piece counts as consumed at the next call.
+    /// </summary>
+    /// <exception cref="Http1ConnectionException">The connection failed or ended before the body did.</exception>
+    /// <exception cref="Http1ProtocolException">The chunked framing was refused.</exception>
+    public async ValueTask<ReadOnlySequence<byte>> ReadBodyAsync(CancellationToken cancellationToken)
+    {
+        if (_hasPendingAdvance)
+        {
+            _hasPendingAdvance = false;
+            _input.AdvanceTo(_pendingAdvance);
+            if (_state == State.ReadingBody && _head.Framing == Http1BodyFraming.ContentLength && _bodyRemaining == 0)
+            {
+                EndBody();
+            }
+        }
+
+        if (_bodyEnded)
+        {
+            return ReadOnlySequence<byte>.Empty;
+        }
+
+        if (_state != State.ReadingBody)
+        {
+            throw new InvalidOperationException("The connection is broken.");
+        }
+
+        try
+        {
+            while (true)
+            {
+                ReadResult result = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
+                ReadOnlySequence<byte> buffer = result.Buffer;
+                switch (_head.Framing)
+                {
+                    case Http1BodyFraming.ContentLength:
+                        if (buffer.IsEmpty)
+                        {
+                            break;
+                        }
+
+                        ReadOnlySequence<byte> piece = buffer.Slice(0, Math.Min(_bodyRemaining, buffer.Length));
+                        _bodyRemaining -= piece.Length;
+                        return Hold(piece);
+
+                    case Http1BodyFraming.Chunked:
+                        ChunkedDecodeResult decoded = _chunked.Decode(buffer, out ReadOnlySequence<byte> data, out SequencePosition consumed);
+                        if (decoded == ChunkedDecodeResult.Data)
+                        {
+                            return Hold(data);
+                        }
+
+                        _input.AdvanceTo(consumed);
+                        if (decoded == ChunkedDecodeResult.Completed)
+                        {
+                            EndBody();
+                            return ReadOnlySequence<byte>.Empty;
+                        }
+
+                        if (result.IsCompleted || result.IsCanceled)
+                        {
+                            throw new Http1ConnectionException("The connection closed before the chunked body was complete.", requestNotSent: false);
+                        }
+
+                        continue;
+
+                    default:
+                        // Close-delimited: everything until FIN; the connection is then done for.
+                        if (!buffer.IsEmpty)
+                        {
+                            return Hold(buffer);
+                        }
+
+                        if (result.IsCompleted)
+                        {
+                            _input.AdvanceTo(buffer.End);
+                            _state = State.Broken;
+                            _bodyEnded = true;
+                            return ReadOnlySequence<byte>.Empty;
+                        }
+
+                        break;
+                }
+
+                _input.AdvanceTo(buffer.Start, buffer.End);
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    throw new Http1ConnectionException("The connection closed before the body was complete.", requestNotSent: false);
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            _state = State.Broken;
+            throw Wrap(ex);
+        }
+    }
+
+    /// <summary>Reads and discards the rest of the body (bounded by <paramref name="maxBytes"/>), so the connection may be reused.</summary>
+    /// <returns>True when the body ended within the bound.</returns>
+    public async ValueTask<bool> DrainBodyAsync(long maxBytes, CancellationToken cancellationToken)
+    {
+        long total = 0;
+        while (total <= maxBytes)
+        {
+            ReadOnlySequence<byte> piece = await ReadBodyAsync(cancellationToken).ConfigureAwait(false);
+            if (piece.IsEmpty)
+            {
+                return IsReusable;
+            }
+
+            total += piece.Length;
+        }
+
+        _state = State.Broken;
+        return false;
+    }
+
+    /// <summary>Marks the connection as not reusable (for example when the caller abandons a response).</summary>
+    public void Abandon() => _state = State.Broken;
+
+    /// <summary>
+    /// Checks an idle connection before reuse: false when the server closed it, reset it, or sent bytes that belong
+    /// to no request (the connection is then marked broken).
+    /// </summary>
+    public bool IsQuiet()
+    {
+        if (_state != State.Idle)
+        {
+            return false;
+        }
+
+        try
+        {
+            if (_input.TryRead(out ReadResult result))
+            {
+                bool quiet = result.Buffer.IsEmpty && !result.IsCompleted && !result.IsCanceled;
+                _input.AdvanceTo(result.Buffer.Start);
+                if (!quiet)
+                {
+                    _state = State.Broken;
+                }
+
+                return quiet;
+            }
+
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
+        {
+            _state = State.Broken;
+            return false;
+        }
+    }
+
+    /// <summary>Closes the socket.</summary>
+    public ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _state = State.Broken;
+            _connection.Dispose();
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private void EnsureQuiet()
+    {
+        if (!IsQuiet())
+        {
+            throw new Http1ConnectionException("The connection was closed or sent unexpected data before the request.", requestNotSent: true);
+        }
+    }
+
+    private ReadOnlySequence<byte> Hold(in ReadOnlySequence<byte> piece)
+    {
+        _pendingAdvance = piece.End;
+        _hasPendingAdvance = true;
+        return piece;
+    }
+
+    private void EndBody()
+    {
+        // Spec (RFC 9112 §9.3): reuse only if the server keeps the connection open, and nothing arrived after the
+        // response (bytes after its end belong to no request: a desync or smuggling attempt).
+        _bodyEnded = true;
+        _state = _head.KeepAlive ? State.Idle : State.Broken;
+        if (_state == State.Idle && !IsQuiet())
+        {
+            _state = State.Broken;
+        }
+    }
+
+    private static Exception Wrap(Exception ex) => ex switch
+    {
+        Http1ConnectionException or Http1ProtocolException or OperationCanceledException => ex,
+        IOException or SocketException or ObjectDisposedException or InvalidOperationException =>
+            new Http1ConnectionException("The connection failed: " + ex.GetType().Name + ".", requestNotSent: false, ex),
+        _ => ex,
+    };
+}
