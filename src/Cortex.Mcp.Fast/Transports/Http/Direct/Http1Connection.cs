@@ -18,7 +18,7 @@ namespace Cortex.Mcp.Fast.Transports.Http.Direct;
 /// <para>Never reused after: a response not read to its end, <c>Connection: close</c>, HTTP/1.0 without
 /// keep-alive, a close-delimited body, any protocol or I/O error, or bytes from the server outside a response.</para>
 /// </remarks>
-internal sealed class Http1Connection : IAsyncDisposable
+internal sealed class Http1Connection : IHttp1PooledConnection
 {
     private readonly SocketConnection _connection;
     private readonly PipeReader _input;
@@ -57,7 +57,7 @@ internal sealed class Http1Connection : IAsyncDisposable
     public long CreatedTimestamp { get; }
 
     /// <summary>Gets the timestamp at which the connection last became idle.</summary>
-    public long LastUsedTimestamp { get; internal set; }
+    public long LastUsedTimestamp { get; set; }
 
     /// <summary>Gets the head of the current response (valid from <see cref="SendAsync"/> until the next request).</summary>
     public Http1ResponseHead Head => _head;
