@@ -97,8 +97,11 @@ internal sealed class Http1Connection : IHttp1PooledConnection
         ArgumentNullException.ThrowIfNull(endPoint);
         ArgumentNullException.ThrowIfNull(limits);
         ArgumentNullException.ThrowIfNull(timeProvider);
-        var socket = new Socket(endPoint.AddressFamily == AddressFamily.Unspecified ? AddressFamily.InterNetwork : endPoint.AddressFamily,
-            SocketType.Stream, ProtocolType.Tcp);
+        // A host name (DnsEndPoint, family unspecified) gets a dual-mode socket, so both IPv4 and IPv6 addresses can be tried.
+        var socket = endPoint.AddressFamily == AddressFamily.Unspecified && Socket.OSSupportsIPv6
+            ? new Socket(SocketType.Stream, ProtocolType.Tcp)
+            : new Socket(endPoint.AddressFamily == AddressFamily.Unspecified ? AddressFamily.InterNetwork : endPoint.AddressFamily,
+                SocketType.Stream, ProtocolType.Tcp);
         using var timeout = new CancellationTokenSource(connectTimeout, timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
