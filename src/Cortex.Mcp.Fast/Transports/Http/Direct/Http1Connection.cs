@@ -1,13 +1,16 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using Pipelines.Sockets.Unofficial;
 
 namespace Cortex.Mcp.Fast.Transports.Http.Direct;
 
 /// <summary>
-/// One HTTP/1.1 connection over a Pipelines.Sockets.Unofficial <see cref="SocketConnection"/> (plain TCP): sends one
+/// One HTTP/1.1 connection over a Pipelines.Sockets.Unofficial <see cref="SocketConnection"/> (plain TCP), or over an
+/// <see cref="SslStream"/> (ALPN <c>http/1.1</c>) through <see cref="StreamConnection.GetDuplex(Stream, PipeOptions, string)"/>: sends one
 /// request at a time, reads the response head, hands out the body piece by piece under its framing, and decides
 /// whether the connection may carry the next request.
 /// </summary>
@@ -18,9 +21,10 @@ namespace Cortex.Mcp.Fast.Transports.Http.Direct;
 /// <para>Never reused after: a response not read to its end, <c>Connection: close</c>, HTTP/1.0 without
 /// keep-alive, a close-delimited body, any protocol or I/O error, or bytes from the server outside a response.</para>
 /// </remarks>
-internal sealed class Http1Connection : IAsyncDisposable
+internal sealed class Http1Connection : IHttp1PooledConnection
 {
-    private readonly SocketConnection _connection;
+    private readonly SocketConnection? _connection;
+    private readonly SslStream? _tlsStream;
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
     private readonly Http1Limits _limits;
@@ -32,13 +36,15 @@ internal sealed class Http1Connection : IAsyncDisposable
     private SequencePosition _pendingAdvance;
     private bool _hasPendingAdvance;
     private bool _bodyEnded;
+    private long _tlsBytesSent;
     private int _disposed;
 
-    private Http1Connection(SocketConnection connection, Http1Limits limits, long createdTimestamp)
+    private Http1Connection(SocketConnection? connection, SslStream? tlsStream, IDuplexPipe pipe, Http1Limits limits, long createdTimestamp)
     {
         _connection = connection;
-        _input = connection.Input;
-        _output = connection.Output;
+        _tlsStream = tlsStream;
+        _input = pipe.Input;
+        _output = pipe.Output;
         _limits = limits;
         _chunked = new ChunkedBodyDecoder(limits);
         CreatedTimestamp = createdTimestamp;
@@ -57,7 +63,7 @@ internal sealed class Http1Connection : IAsyncDisposable
     public long CreatedTimestamp { get; }
 
     /// <summary>Gets the timestamp at which the connection last became idle.</summary>
-    public long LastUsedTimestamp { get; internal set; }
+    public long LastUsedTimestamp { get; set; }
 
     /// <summary>Gets the head of the current response (valid from <see cref="SendAsync"/> until the next request).</summary>
     public Http1ResponseHead Head => _head;
@@ -65,20 +71,37 @@ internal sealed class Http1Connection : IAsyncDisposable
     /// <summary>Gets a value indicating whether the last response was read to its end and the connection may be reused.</summary>
     public bool IsReusable => _state == State.Idle && Volatile.Read(ref _disposed) == 0;
 
-    /// <summary>Gets the bytes handed to the socket so far.</summary>
-    public long BytesSent => _connection.BytesSent;
+    /// <summary>Gets the bytes handed to the socket so far (with TLS: the plaintext bytes handed to the TLS stream).</summary>
+    public long BytesSent => _connection?.BytesSent ?? Interlocked.Read(ref _tlsBytesSent);
+
+    /// <summary>Gets a value indicating whether the connection is over TLS.</summary>
+    public bool IsTls => _tlsStream is not null;
 
     /// <summary>Connects to <paramref name="endPoint"/>, bounded by <paramref name="connectTimeout"/> on <paramref name="timeProvider"/>.</summary>
     /// <exception cref="Http1ConnectionException">The connect failed or timed out (the request was never sent).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
+    public static ValueTask<Http1Connection> ConnectAsync(
+        EndPoint endPoint, Http1Limits limits, TimeSpan connectTimeout, TimeProvider timeProvider, CancellationToken cancellationToken) =>
+        ConnectAsync(endPoint, tls: null, limits, connectTimeout, timeProvider, cancellationToken);
+
+    /// <summary>
+    /// Connects to <paramref name="endPoint"/> and, with <paramref name="tls"/>, completes the TLS handshake (ALPN
+    /// <c>http/1.1</c>); both bounded by <paramref name="connectTimeout"/> on <paramref name="timeProvider"/>.
+    /// </summary>
+    /// <exception cref="Http1ConnectionException">The connect or the handshake failed or timed out (the request was never
+    /// sent); a rejected handshake has <see cref="Http1ConnectionException.TlsHandshakeFailed"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
     public static async ValueTask<Http1Connection> ConnectAsync(
-        EndPoint endPoint, Http1Limits limits, TimeSpan connectTimeout, TimeProvider timeProvider, CancellationToken cancellationToken)
+        EndPoint endPoint, Http1Tls? tls, Http1Limits limits, TimeSpan connectTimeout, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(endPoint);
         ArgumentNullException.ThrowIfNull(limits);
         ArgumentNullException.ThrowIfNull(timeProvider);
-        var socket = new Socket(endPoint.AddressFamily == AddressFamily.Unspecified ? AddressFamily.InterNetwork : endPoint.AddressFamily,
-            SocketType.Stream, ProtocolType.Tcp);
+        // A host name (DnsEndPoint, family unspecified) gets a dual-mode socket, so both IPv4 and IPv6 addresses can be tried.
+        var socket = endPoint.AddressFamily == AddressFamily.Unspecified && Socket.OSSupportsIPv6
+            ? new Socket(SocketType.Stream, ProtocolType.Tcp)
+            : new Socket(endPoint.AddressFamily == AddressFamily.Unspecified ? AddressFamily.InterNetwork : endPoint.AddressFamily,
+                SocketType.Stream, ProtocolType.Tcp);
         using var timeout = new CancellationTokenSource(connectTimeout, timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
@@ -94,8 +117,44 @@ internal sealed class Http1Connection : IAsyncDisposable
             throw new Http1ConnectionException(message, requestNotSent: true, ex);
         }
 
-        var connection = SocketConnection.Create(socket, name: "cortex-direct");
-        return new Http1Connection(connection, limits, timeProvider.GetTimestamp());
+        if (tls is null)
+        {
+            var connection = SocketConnection.Create(socket, name: "cortex-direct");
+            return new Http1Connection(connection, tlsStream: null, connection, limits, timeProvider.GetTimestamp());
+        }
+
+        var stream = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
+        try
+        {
+            await stream.AuthenticateAsClientAsync(tls.CreateClientOptions(), linked.Token).ConfigureAwait(false);
+            if (stream.NegotiatedApplicationProtocol != default && stream.NegotiatedApplicationProtocol != SslApplicationProtocol.Http11)
+            {
+                throw new Http1ConnectionException(
+                    "The TLS handshake negotiated " + stream.NegotiatedApplicationProtocol + ", not http/1.1.", requestNotSent: true, tlsHandshakeFailed: true);
+            }
+        }
+        catch (Exception ex) when (ex is AuthenticationException or IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            if (timeout.IsCancellationRequested)
+            {
+                throw new Http1ConnectionException("The TLS handshake timed out.", requestNotSent: true, ex);
+            }
+
+            string detail = ex is AuthenticationException ? " (the server certificate or the protocol was rejected)" : string.Empty;
+            throw new Http1ConnectionException("The TLS handshake failed" + detail + ".", requestNotSent: true, ex, tlsHandshakeFailed: true);
+        }
+        catch
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        // A read loop copies the decrypted bytes into a pipe as they come, so IsQuiet sees a close or stray bytes
+        // on an idle connection just as it does over a plain socket.
+        IDuplexPipe pipe = StreamConnection.GetDuplex(stream, PipeOptions.Default, name: "cortex-direct-tls");
+        return new Http1Connection(connection: null, stream, pipe, limits, timeProvider.GetTimestamp());
     }
 
     /// <summary>
@@ -124,6 +183,11 @@ internal sealed class Http1Connection : IAsyncDisposable
         EnsureQuiet();
         Http1RequestWriter.Write(_output, request, headers, body.Span);
         _state = State.AwaitingHead;
+        if (_tlsStream is not null && _output.CanGetUnflushedBytes)
+        {
+            Interlocked.Add(ref _tlsBytesSent, _output.UnflushedBytes);
+        }
+
         try
         {
             FlushResult flush = await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -332,7 +396,17 @@ internal sealed class Http1Connection : IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             _state = State.Broken;
-            _connection.Dispose();
+            if (_connection is not null)
+            {
+                _connection.Dispose();
+            }
+            else
+            {
+                // Completing the pipe ends its copy loops; disposing the TLS stream closes the socket under them.
+                _input.Complete();
+                _output.Complete();
+                _tlsStream!.Dispose();
+            }
         }
 
         return ValueTask.CompletedTask;
