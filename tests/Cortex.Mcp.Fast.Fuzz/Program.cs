@@ -41,7 +41,7 @@ static int Replay(string directory)
 #pragma warning restore CA1031
         {
             failures++;
-            Console.Error.WriteLine($"FAIL {file}: {ex.GetType().Name}: {ex.Message}");
+            Console.Error.WriteLine($"FAIL {file}: {ex}");
             continue;
         }
 
