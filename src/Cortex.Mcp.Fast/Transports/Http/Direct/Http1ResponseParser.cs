@@ -104,8 +104,16 @@ internal ref struct Http1ResponseParser
             }
 
             long lineLength = reader.Consumed - lineStart;
+
+            // A line of just LF: refused before stepping back over a CR that cannot be there (at the very start of
+            // the input there is no second byte to step back over; found by the fuzz campaign).
+            if (lineLength < 2)
+            {
+                Http1ProtocolException.Throw(Http1ProtocolError.BareLineEnding);
+            }
+
             reader.Rewind(2);
-            if (lineLength < 2 || !reader.TryRead(out byte cr) || cr != Http1Syntax.CR)
+            if (!reader.TryRead(out byte cr) || cr != Http1Syntax.CR)
             {
                 // Spec (RFC 9112 §2.2): a bare LF "MAY" be recognised; this engine refuses it (strict framing).
                 Http1ProtocolException.Throw(Http1ProtocolError.BareLineEnding);

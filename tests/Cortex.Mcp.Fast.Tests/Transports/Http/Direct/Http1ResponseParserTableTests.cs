@@ -57,6 +57,8 @@ public sealed class Http1ResponseParserTableTests
         { "nul in value", Ok + "X-A: a\0b\r\nContent-Length: 0\r\n\r\n", "InvalidHeader" },
         { "bare cr in value", Ok + "X-A: a\rb\r\nContent-Length: 0\r\n\r\n", "InvalidHeader" },
         { "bare lf", "HTTP/1.1 200 OK\nContent-Length: 0\n\n", "BareLineEnding" },
+        { "head starts with lf (fuzz)", "\n", "BareLineEnding" },
+        { "lf right after an interim response (fuzz)", "HTTP/1.1 100 Continue\r\n\r\n\n", "BareLineEnding" },
         { "bare lf in headers", Ok + "X-A: 1\nContent-Length: 0\r\n\r\n", "BareLineEnding" },
         { "http/2", "HTTP/2 200 OK\r\n\r\n", "UnsupportedVersion" },
         { "http/1.2", "HTTP/1.2 200 OK\r\n\r\n", "UnsupportedVersion" },
