@@ -98,39 +98,8 @@ internal sealed class HttpEngine : IDisposable
         }
 
         handler.SslOptions.CertificateRevocationCheckMode = tls.RevocationMode;
-        var roots = tls.TrustedRootCertificates;
-        var callback = tls.RemoteCertificateValidation;
-        if (roots is null && callback is null)
-        {
-            return; // system trust store, default validation
-        }
-
-        handler.SslOptions.RemoteCertificateValidationCallback = (sender, certificate, chain, errors) =>
-        {
-            if (roots is not null && certificate is not null)
-            {
-                errors = ValidateAgainstCustomRoots(certificate, roots, tls.RevocationMode, errors);
-            }
-
-            return callback is null ? errors == SslPolicyErrors.None : callback(sender, certificate, chain, errors);
-        };
-    }
-
-    private static SslPolicyErrors ValidateAgainstCustomRoots(X509Certificate certificate, X509Certificate2Collection roots, X509RevocationMode revocation, SslPolicyErrors errors)
-    {
-        // Host name and "no certificate" verdicts from the platform stand; only the chain is judged anew.
-        errors &= ~SslPolicyErrors.RemoteCertificateChainErrors;
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(roots);
-        chain.ChainPolicy.RevocationMode = revocation;
-        using var leaf = new X509Certificate2(certificate);
-        if (!chain.Build(leaf))
-        {
-            errors |= SslPolicyErrors.RemoteCertificateChainErrors;
-        }
-
-        return errors;
+        // null: system trust store, default validation.
+        handler.SslOptions.RemoteCertificateValidationCallback = TlsValidation.CreateCallback(tls.TrustedRootCertificates, tls.RemoteCertificateValidation, tls.RevocationMode);
     }
 
     /// <summary>A network stream that keeps the endpoint's open-connection count.</summary>

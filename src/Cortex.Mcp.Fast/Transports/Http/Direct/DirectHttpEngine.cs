@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 
 namespace Cortex.Mcp.Fast.Transports.Http.Direct;
 
@@ -70,6 +71,7 @@ internal sealed class DirectHttpEngine : IAsyncDisposable
     /// <exception cref="Http1ProtocolException">The response was refused.</exception>
     /// <exception cref="ArgumentException">A header value was refused (nothing was sent).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<DirectHttpResponse> SendAsync(
         PreEncodedRequest request, Http1RequestHeaders headers, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {

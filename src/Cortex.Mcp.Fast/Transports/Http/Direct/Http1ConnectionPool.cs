@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Cortex.Mcp.Fast.Transports.Http.Direct;
 
 /// <summary>
@@ -102,6 +104,7 @@ internal sealed class Http1ConnectionPool<TConnection> : IAsyncDisposable
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired (while waiting or connecting).</exception>
     /// <exception cref="ObjectDisposedException">The pool is disposed (or was while waiting).</exception>
     /// <exception cref="Http1ConnectionException">The connect failed (the request was never sent).</exception>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<TConnection> LeaseAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();

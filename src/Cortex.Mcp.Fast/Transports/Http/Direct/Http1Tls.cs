@@ -25,7 +25,7 @@ internal sealed class Http1Tls
         TargetHost = targetHost;
         _clientCertificates = options.ClientCertificates is { Count: > 0 } certificates ? certificates : null;
         _revocationMode = options.RevocationMode;
-        _validation = CreateValidationCallback(options.TrustedRootCertificates, options.RemoteCertificateValidation, options.RevocationMode);
+        _validation = TlsValidation.CreateCallback(options.TrustedRootCertificates, options.RemoteCertificateValidation, options.RevocationMode);
     }
 
     /// <summary>Gets the host name sent as SNI and checked against the server certificate.</summary>
@@ -40,46 +40,4 @@ internal sealed class Http1Tls
         CertificateRevocationCheckMode = _revocationMode,
         RemoteCertificateValidationCallback = _validation,
     };
-
-    /// <summary>
-    /// The validation callback for <paramref name="roots"/> and <paramref name="callback"/>; null when neither is set
-    /// (the platform's default validation against the system store).
-    /// </summary>
-    internal static RemoteCertificateValidationCallback? CreateValidationCallback(
-        X509Certificate2Collection? roots, RemoteCertificateValidationCallback? callback, X509RevocationMode revocation)
-    {
-        if (roots is null && callback is null)
-        {
-            return null;
-        }
-
-        return (sender, certificate, chain, errors) =>
-        {
-            if (roots is not null && certificate is not null)
-            {
-                errors = ValidateAgainstCustomRoots(certificate, roots, revocation, errors);
-            }
-
-            return callback is null ? errors == SslPolicyErrors.None : callback(sender, certificate, chain, errors);
-        };
-    }
-
-    /// <summary>Judges the chain anew against <paramref name="roots"/> only; the platform's other verdicts stand.</summary>
-    internal static SslPolicyErrors ValidateAgainstCustomRoots(
-        X509Certificate certificate, X509Certificate2Collection roots, X509RevocationMode revocation, SslPolicyErrors errors)
-    {
-        // Host name and "no certificate" verdicts from the platform stand; only the chain is judged anew.
-        errors &= ~SslPolicyErrors.RemoteCertificateChainErrors;
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(roots);
-        chain.ChainPolicy.RevocationMode = revocation;
-        using var leaf = new X509Certificate2(certificate);
-        if (!chain.Build(leaf))
-        {
-            errors |= SslPolicyErrors.RemoteCertificateChainErrors;
-        }
-
-        return errors;
-    }
 }
