@@ -67,7 +67,7 @@ internal static class Http1FuzzTarget
 
     private static string? Read(byte[] input, int pieceSize, bool requestWasHead, Http1Limits limits)
     {
-        var pipe = new Pipe(input, Math.Max(1, pieceSize));
+        var pipe = SegmentedPipe.Of(input, Math.Max(1, pieceSize));
         var state = default(Http1HeadScanState);
         var head = new Http1ResponseHead();
         pipe.Receive();
@@ -177,72 +177,5 @@ internal static class Http1FuzzTarget
 
         return $"{head.StatusCode} {head.Framing} cl={head.ContentLength} keepAlive={head.KeepAlive} body={bodyLength} " +
             $"after={pipe.Buffer.Length} type={head.ContentType} session={head.SessionId}";
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, Segment? previous)
-        {
-            Memory = memory;
-            if (previous is not null)
-            {
-                RunningIndex = previous.RunningIndex + previous.Memory.Length;
-                previous.Next = this;
-            }
-        }
-    }
-
-    /// <summary>The input side of a pipe: one piece per <see cref="Receive"/>, each a segment; consumed bytes go away.</summary>
-    private sealed class Pipe(byte[] input, int pieceSize)
-    {
-        private Segment? _first;
-        private int _firstOffset;
-        private Segment? _last;
-        private int _next;
-
-        public ReadOnlySequence<byte> Buffer =>
-            _first is null ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(_first, _firstOffset, _last!, _last!.Memory.Length);
-
-        public bool Receive()
-        {
-            if (_next >= input.Length)
-            {
-                return false;
-            }
-
-            int length = Math.Min(pieceSize, input.Length - _next);
-            var segment = new Segment(input.AsMemory(_next, length), _last);
-            _next += length;
-            if (_first is null || (_first == _last && _firstOffset == _first.Memory.Length))
-            {
-                _first = segment;
-                _firstOffset = 0;
-            }
-
-            _last = segment;
-            return true;
-        }
-
-        public void AdvanceTo(ReadOnlySequence<byte> buffer, SequencePosition consumed)
-        {
-            if (buffer.IsEmpty)
-            {
-                return;
-            }
-
-            long offset = buffer.Slice(buffer.Start, consumed).Length;
-            if (offset < 0 || offset > buffer.Length)
-            {
-                throw new InvalidOperationException("Consumed outside the buffer.");
-            }
-
-            _first = (Segment)consumed.GetObject()!;
-            _firstOffset = consumed.GetInteger();
-            while (_firstOffset == _first.Memory.Length && _first.Next is Segment next)
-            {
-                _first = next;
-                _firstOffset = 0;
-            }
-        }
     }
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using Cortex.Mcp.Fast.TestSupport;
 using Cortex.Mcp.Fast.Transports.Http.Direct;
 
 namespace Cortex.Mcp.Fast.Tests.Transports.Http.Direct;
@@ -68,7 +69,7 @@ internal static class Http1TestInput
 
     private static Http1Outcome ReadCore(IReadOnlyList<byte[]> pieces, bool requestWasHead, Http1Limits limits)
     {
-        var input = new FakePipe(pieces);
+        var input = new SegmentedPipe([.. pieces.Select(static p => (ReadOnlyMemory<byte>)p)]);
         var state = default(Http1HeadScanState);
         var head = new Http1ResponseHead();
         while (true)
@@ -156,87 +157,5 @@ internal static class Http1TestInput
     }
 
     /// <summary>Builds a sequence with one segment per piece.</summary>
-    public static ReadOnlySequence<byte> Segmented(IEnumerable<ReadOnlyMemory<byte>> pieces)
-    {
-        Segment? first = null;
-        Segment? last = null;
-        foreach (ReadOnlyMemory<byte> piece in pieces)
-        {
-            if (piece.IsEmpty)
-            {
-                continue;
-            }
-
-            var segment = new Segment(piece, last);
-            first ??= segment;
-            last = segment;
-        }
-
-        return first is null ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(first, 0, last!, last!.Memory.Length);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, Segment? previous)
-        {
-            Memory = memory;
-            if (previous is not null)
-            {
-                RunningIndex = previous.RunningIndex + previous.Memory.Length;
-                previous.Next = this;
-            }
-        }
-    }
-
-    /// <summary>The input side of a pipe: pieces arrive one per <see cref="Receive"/>, each a segment of its own;
-    /// consumed bytes go away.</summary>
-    private sealed class FakePipe(IReadOnlyList<byte[]> pieces)
-    {
-        private Segment? _first;
-        private int _firstOffset;
-        private Segment? _last;
-        private int _next;
-
-        public ReadOnlySequence<byte> Buffer =>
-            _first is null ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(_first, _firstOffset, _last!, _last!.Memory.Length);
-
-        public bool Receive()
-        {
-            while (_next < pieces.Count && pieces[_next].Length == 0)
-            {
-                _next++;
-            }
-
-            if (_next == pieces.Count)
-            {
-                return false;
-            }
-
-            var segment = new Segment(pieces[_next++], _last);
-            if (_first is null || (_first == _last && _firstOffset == _first.Memory.Length))
-            {
-                _first = segment;
-                _firstOffset = 0;
-            }
-
-            _last = segment;
-            return true;
-        }
-
-        public void AdvanceTo(ReadOnlySequence<byte> buffer, SequencePosition consumed)
-        {
-            if (buffer.IsEmpty)
-            {
-                return;
-            }
-
-            _first = (Segment)consumed.GetObject()!;
-            _firstOffset = consumed.GetInteger();
-            while (_firstOffset == _first.Memory.Length && _first.Next is Segment next)
-            {
-                _first = next;
-                _firstOffset = 0;
-            }
-        }
-    }
+    public static ReadOnlySequence<byte> Segmented(IEnumerable<ReadOnlyMemory<byte>> pieces) => SegmentedPipe.Segmented(pieces);
 }
