@@ -36,7 +36,7 @@ public class DirectEngineBenchmarks
     public void Setup()
     {
         _service = TestMcpService.StartAsync().GetAwaiter().GetResult();
-        _raw = new HttpClient(new SocketsHttpHandler { UseCookies = false, UseProxy = false, AllowAutoRedirect = false });
+        _raw = LoopbackEcho.CreateRawClient();
         _rawUri = new Uri(_service.BaseAddress, "tool/echo");
         var endPoint = new IPEndPoint(IPAddress.Loopback, _service.BaseAddress.Port);
         _direct = Http1Connection.ConnectAsync(endPoint, Http1Limits.Default, TimeSpan.FromSeconds(10), TimeProvider.System, CancellationToken.None).AsTask().GetAwaiter().GetResult();
@@ -52,19 +52,7 @@ public class DirectEngineBenchmarks
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Calls)]
-    public async Task<int> RawHttpClientPost()
-    {
-        var bytes = 0;
-        for (var i = 0; i < Calls; i++)
-        {
-            using var content = new ByteArrayContent(s_arguments);
-            content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
-            using var response = await _raw.PostAsync(_rawUri, content).ConfigureAwait(false);
-            bytes += (await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false)).Length;
-        }
-
-        return Check(bytes);
-    }
+    public Task<int> RawHttpClientPost() => LoopbackEcho.RawHttpClientPostsAsync(_raw, _rawUri, s_arguments, Calls);
 
     [Benchmark(OperationsPerInvoke = Calls)]
     public async Task<int> DirectConnectionPost()
@@ -90,7 +78,7 @@ public class DirectEngineBenchmarks
             }
         }
 
-        return Check(bytes);
+        return LoopbackEcho.Check(bytes);
     }
 
     [Benchmark(OperationsPerInvoke = Calls)]
@@ -115,7 +103,4 @@ public class DirectEngineBenchmarks
 
         return bytes;
     }
-
-    private static int Check(int bytes) =>
-        bytes > 0 ? bytes : throw new InvalidOperationException("No reply bytes were read.");
 }

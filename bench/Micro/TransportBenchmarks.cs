@@ -29,7 +29,7 @@ public class TransportBenchmarks
     public void Setup()
     {
         _service = TestMcpService.StartAsync().GetAwaiter().GetResult();
-        _raw = new HttpClient(new SocketsHttpHandler { UseCookies = false, UseProxy = false, AllowAutoRedirect = false });
+        _raw = LoopbackEcho.CreateRawClient();
         _rawUri = new Uri(_service.BaseAddress, "tool/echo");
         var options = new McpServiceOptions();
         _rest = new RestTransport("bench", _service.BaseAddress, options, TimeProvider.System);
@@ -46,19 +46,7 @@ public class TransportBenchmarks
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Calls)]
-    public async Task<int> RawHttpClientPost()
-    {
-        var bytes = 0;
-        for (var i = 0; i < Calls; i++)
-        {
-            using var content = new ByteArrayContent(s_arguments);
-            content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
-            using var response = await _raw.PostAsync(_rawUri, content).ConfigureAwait(false);
-            bytes += (await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false)).Length;
-        }
-
-        return Check(bytes);
-    }
+    public Task<int> RawHttpClientPost() => LoopbackEcho.RawHttpClientPostsAsync(_raw, _rawUri, s_arguments, Calls);
 
     [Benchmark(OperationsPerInvoke = Calls)]
     public async Task<int> RestTransportCall()
@@ -70,7 +58,7 @@ public class TransportBenchmarks
             bytes += result.Utf8Json.Length;
         }
 
-        return Check(bytes);
+        return LoopbackEcho.Check(bytes);
     }
 
     [Benchmark(OperationsPerInvoke = Calls)]
@@ -83,7 +71,7 @@ public class TransportBenchmarks
             bytes += result.Utf8Json.Length;
         }
 
-        return Check(bytes);
+        return LoopbackEcho.Check(bytes);
     }
 
     private static int Check(int bytes) =>
