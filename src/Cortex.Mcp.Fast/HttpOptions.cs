@@ -2,7 +2,7 @@ namespace Cortex.Mcp.Fast;
 
 /// <summary>The HTTP connection pool of one service, its limits and its credentials.</summary>
 /// <remarks>Configuration keys: <c>Http:ConnectTimeout</c>, <c>Http:PooledConnectionLifetime</c>,
-/// <c>Http:MinConnections</c>, <c>Http:MaxResponseBytes</c>.</remarks>
+/// <c>Http:MinConnections</c>, <c>Http:MaxResponseBytes</c>, <c>Http:Engine</c>.</remarks>
 public sealed class HttpOptions
 {
     /// <summary>Created by <see cref="McpServiceOptions"/>, which owns one of each group; set its properties.</summary>
@@ -14,6 +14,7 @@ public sealed class HttpOptions
     private TimeSpan _connectTimeout = TimeSpan.FromSeconds(10);
     private TimeSpan _pooledConnectionLifetime = TimeSpan.FromMinutes(5);
     private int _maxResponseBytes = 16 * 1024 * 1024;
+    private HttpEngineKind _engine;
 
     /// <summary>Gets or sets the TCP (and TLS) connect timeout of the connection pool.</summary>
     /// <value>The default value is 10 seconds. Must be positive.</value>
@@ -51,6 +52,14 @@ public sealed class HttpOptions
     /// <summary>Gets or sets the provider of bearer tokens sent as <c>Authorization: Bearer</c>, or null for none.</summary>
     /// <value>The default value is <see langword="null"/>. Tokens never appear in messages, logs or telemetry.</value>
     public BearerTokenProvider? BearerTokenProvider { get; set; }
+
+    /// <summary>Gets or sets the HTTP engine of the service's endpoints.</summary>
+    /// <value>The default value is <see cref="HttpEngineKind.SocketsHttpHandler"/>.</value>
+    public HttpEngineKind Engine
+    {
+        get => _engine;
+        set => _engine = Enum.IsDefined(value) ? value : throw OptionRules.OutOfRange(nameof(Engine), value, "Engine must be SocketsHttpHandler or Direct.");
+    }
 
     internal HttpOptions Clone() => (HttpOptions)MemberwiseClone();
 }

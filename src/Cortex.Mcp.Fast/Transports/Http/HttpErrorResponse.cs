@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using Cortex.Mcp.Fast.Errors;
 using Cortex.Mcp.Fast.Transports.StreamableHttp;
@@ -41,10 +40,10 @@ internal readonly struct HttpErrorResponse
     public bool IsRedirect => Status is >= 300 and < 400;
 
     /// <summary>Reads the error of <paramref name="response"/>.</summary>
-    public static async ValueTask<HttpErrorResponse> ReadAsync(HttpResponseMessage response, TimeProvider timeProvider, SecretRedactor redactor, CancellationToken cancellationToken)
+    public static async ValueTask<HttpErrorResponse> ReadAsync(HttpEngineResponse response, TimeProvider timeProvider, SecretRedactor redactor, CancellationToken cancellationToken)
     {
-        var status = (int)response.StatusCode;
-        var retryAfter = RetryAfterHeader.Read(response.Headers, timeProvider);
+        var status = response.Status;
+        var retryAfter = RetryAfterHeader.Read(response.RetryAfter, timeProvider);
         if (status is >= 300 and < 400)
         {
             return new HttpErrorResponse(status, retryAfter, $"HTTP {status} (a redirect to another location; redirects are not followed).", default);
@@ -54,9 +53,9 @@ internal readonly struct HttpErrorResponse
         var length = 0;
         try
         {
-            (buffer, length) = await HttpBodies.ReadPooledAsync(response.Content, MaxErrorBody, cancellationToken).ConfigureAwait(false);
+            (buffer, length) = await response.ReadBodyPooledAsync(MaxErrorBody, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is IOException or HttpRequestException or TransportFailure)
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             // The status alone still tells what happened.
         }
@@ -64,7 +63,7 @@ internal readonly struct HttpErrorResponse
         try
         {
             var body = buffer.AsSpan(0, length);
-            var mediaType = response.Content.Headers.ContentType?.MediaType;
+            var mediaType = response.MediaType;
             var jsonRpc = McpHttpErrorBody.Parse(body, mediaType);
             string text;
             if (jsonRpc.HasJsonRpcError)

@@ -20,6 +20,10 @@ internal static class RetryAfterHeader
     /// <summary>Largest delta-seconds value a <see cref="TimeSpan"/> holds; larger values saturate.</summary>
     private static readonly long s_maxDeltaSeconds = TimeSpan.MaxValue.Ticks / TimeSpan.TicksPerSecond;
 
+    /// <summary>Reads a <c>Retry-After</c> value; null when absent or invalid.</summary>
+    public static TimeSpan? Read(string? value, TimeProvider timeProvider) =>
+        value is not null && TryParse(value, timeProvider.GetUtcNow(), out var delay) ? delay : null;
+
     /// <summary>Reads <c>Retry-After</c> from response headers; null when absent or invalid.</summary>
     public static TimeSpan? Read(HttpResponseHeaders headers, TimeProvider timeProvider)
     {

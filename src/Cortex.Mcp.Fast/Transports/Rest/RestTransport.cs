@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -19,14 +18,14 @@ namespace Cortex.Mcp.Fast.Transports.Rest;
 /// reported as <see cref="TransportFailure"/>s.</remarks>
 internal sealed class RestTransport : IMcpTransport
 {
-    private readonly HttpEngine _http;
+    private readonly IHttpEngine _http;
     private readonly McpServiceOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly AuthHeaderCache? _auth;
     private readonly SecretRedactor _redactor;
     private readonly KeyValuePair<string, object?> _serviceTag;
     private readonly StallMonitor _stallMonitor;
-    private readonly ConcurrentDictionary<string, Uri> _toolUris = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, HttpTarget> _toolTargets = new(StringComparer.Ordinal);
 
     /// <summary>Creates the transport.</summary>
     /// <param name="service">The service name, for telemetry tags only (errors are named by the caller).</param>
@@ -37,7 +36,7 @@ internal sealed class RestTransport : IMcpTransport
     {
         _options = options;
         _timeProvider = timeProvider;
-        _http = new HttpEngine(endpoint, options, options.Queue.WorkerCount + options.Streams.MaxConcurrent);
+        _http = HttpEngines.Create(endpoint, options, options.Queue.WorkerCount + options.Streams.MaxConcurrent, timeProvider);
         _auth = options.Http.BearerTokenProvider is { } provider ? new AuthHeaderCache(provider) : null;
         _redactor = new SecretRedactor(_auth);
         _serviceTag = McpTelemetry.ServiceTag(service);
@@ -48,44 +47,7 @@ internal sealed class RestTransport : IMcpTransport
 
     public int OpenConnections => _http.OpenConnections;
 
-    public async ValueTask WarmUpAsync(int connections, CancellationToken cancellationToken)
-    {
-        // SocketsHttpHandler has no "open a connection" call. An HTTP/1.1 connection stays busy until its response
-        // is read or disposed, so N requests whose responses are all held until every one has arrived force N
-        // distinct pooled connections. Any answer (even 404) will do; failures are not fatal here — the first call
-        // reports connection problems with full context.
-        var requests = new HttpRequestMessage[connections];
-        var sends = new Task<HttpResponseMessage>[connections];
-        for (var i = 0; i < connections; i++)
-        {
-            requests[i] = new HttpRequestMessage(HttpMethod.Get, _http.BaseAddress);
-            sends[i] = _http.Invoker.SendAsync(requests[i], cancellationToken);
-        }
-
-        try
-        {
-            await Task.WhenAll(sends).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException)
-        {
-            // Best effort, see above.
-        }
-        finally
-        {
-            foreach (var send in sends)
-            {
-                if (send.IsCompletedSuccessfully)
-                {
-                    send.Result.Dispose();
-                }
-            }
-
-            foreach (var request in requests)
-            {
-                request.Dispose();
-            }
-        }
-    }
+    public ValueTask WarmUpAsync(int connections, CancellationToken cancellationToken) => _http.WarmUpAsync(connections, cancellationToken);
 
     public string? ValidateResourcePath(string path)
     {
@@ -97,29 +59,27 @@ internal sealed class RestTransport : IMcpTransport
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<ToolResult> CallToolAsync(string tool, ReadOnlyMemory<byte> argumentsUtf8, IProgress<McpProgress>? progress, CancellationToken cancellationToken)
     {
-        var uri = _toolUris.GetOrAdd(tool, static (name, baseAddress) => new Uri(baseAddress, "tool/" + Uri.EscapeDataString(name)), _http.BaseAddress);
+        if (!_toolTargets.TryGetValue(tool, out var target))
+        {
+            target = _toolTargets.GetOrAdd(tool, static (name, http) => http.CreateTarget(HttpMethod.Post, new Uri(http.BaseAddress, "tool/" + Uri.EscapeDataString(name)), accept: null, "application/json"), _http);
+        }
+
         var refreshed = false;
         while (true)
         {
             var sentToken = _auth is null ? null : await _auth.GetAsync(cancellationToken).ConfigureAwait(false);
             var responseStarted = false;
-            using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ReadOnlyMemoryContent(argumentsUtf8) };
-            request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
-            if (sentToken is not null)
-            {
-                request.Headers.TryAddWithoutValidation("Authorization", sentToken.Header);
-            }
-
             try
             {
-                using var response = await _http.Invoker.SendAsync(request, cancellationToken).ConfigureAwait(false);
+                var response = await _http.SendAsync(target, new HttpRequestFields { Authorization = sentToken?.Header }, argumentsUtf8, cancellationToken).ConfigureAwait(false);
+                await using var responseScope = response.ConfigureAwait(false);
                 responseStarted = true;
-                if (response.StatusCode == HttpStatusCode.OK)
+                if (response.Status == 200)
                 {
                     return await ReadResultAsync(response, cancellationToken).ConfigureAwait(false);
                 }
 
-                if (response.StatusCode == HttpStatusCode.Unauthorized && sentToken is not null && !refreshed)
+                if (response.Status == 401 && sentToken is not null && !refreshed)
                 {
                     // One refresh and one retry per call; a second 401 is final (never loops).
                     refreshed = true;
@@ -130,7 +90,7 @@ internal sealed class RestTransport : IMcpTransport
                 var error = await HttpErrorResponse.ReadAsync(response, _timeProvider, _redactor, cancellationToken).ConfigureAwait(false);
                 throw error.ToFailure();
             }
-            catch (Exception ex) when (ex is not TransportFailure && HttpFailureMapper.Map(ex, _http.ConnectTimeout, responseStarted, cancellationToken) is { } failure)
+            catch (Exception ex) when (ex is not TransportFailure && _http.MapFailure(ex, responseStarted, cancellationToken) is { } failure)
             {
                 throw failure;
             }
@@ -153,7 +113,7 @@ internal sealed class RestTransport : IMcpTransport
             throw TransportFailure.InvalidTarget("the resource path leaves the endpoint's base path.");
         }
 
-        var stream = new ResumableEventStream(new ResourceSource(this, uri), _options.Streams, watchEvents: true, _timeProvider, OnReconnect, _stallMonitor);
+        var stream = new ResumableEventStream(new ResourceSource(this, EventStreamRequest.CreateTarget(_http, uri)), _options.Streams, watchEvents: true, _timeProvider, OnReconnect, _stallMonitor);
         await using (stream.ConfigureAwait(false))
         {
             while (await stream.MoveNextAsync(cancellationToken).ConfigureAwait(false))
@@ -172,8 +132,7 @@ internal sealed class RestTransport : IMcpTransport
     public ValueTask DisposeAsync()
     {
         _stallMonitor.Dispose();
-        _http.Dispose();
-        return ValueTask.CompletedTask;
+        return _http.DisposeAsync();
     }
 
 #pragma warning disable CS1998, CS0162 // an iterator that fails on its first move, like every other stream failure
@@ -206,9 +165,9 @@ internal sealed class RestTransport : IMcpTransport
     private void OnReconnect() => McpTelemetry.Reconnects.Add(1, _serviceTag);
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<ToolResult> ReadResultAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    private async ValueTask<ToolResult> ReadResultAsync(HttpEngineResponse response, CancellationToken cancellationToken)
     {
-        var (buffer, length) = await HttpBodies.ReadPooledAsync(response.Content, _options.Http.MaxResponseBytes, cancellationToken).ConfigureAwait(false);
+        var (buffer, length) = await response.ReadBodyPooledAsync(_options.Http.MaxResponseBytes, cancellationToken).ConfigureAwait(false);
         if (!HttpBodies.IsWellFormedJson(buffer.AsSpan(0, length), out var error))
         {
             System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
@@ -219,13 +178,15 @@ internal sealed class RestTransport : IMcpTransport
     }
 
     /// <summary>The GET of one resource, within the stream-open timeout, with the bearer token (refreshed once on 401).</summary>
-    private sealed class ResourceSource(RestTransport owner, Uri uri) : IEventStreamSource
+    private sealed class ResourceSource(RestTransport owner, HttpTarget target) : IEventStreamSource
     {
+        public IHttpEngine Engine => owner._http;
+
         public bool ReopenAfterEnd => false;
 
         public bool ReopenWithoutEventId => false;
 
-        public async ValueTask<HttpResponseMessage?> OpenAsync(StreamCursor cursor, CancellationToken cancellationToken)
+        public async ValueTask<HttpEngineResponse?> OpenAsync(StreamCursor cursor, CancellationToken cancellationToken)
         {
             var openTimeout = owner._options.Streams.OpenTimeout;
             using var timeout = new CancellationTokenSource(openTimeout, owner._timeProvider);
@@ -234,16 +195,10 @@ internal sealed class RestTransport : IMcpTransport
             {
                 var auth = owner._auth;
                 var sentToken = auth is null ? null : await auth.GetAsync(linked.Token).ConfigureAwait(false);
-                using var request = new HttpRequestMessage(HttpMethod.Get, uri);
-                EventStreamRequest.Prepare(request, cursor);
-                if (sentToken is not null)
-                {
-                    request.Headers.TryAddWithoutValidation("Authorization", sentToken.Header);
-                }
-
                 return await EventStreamRequest.SendAsync(
                     owner._http,
-                    request,
+                    target,
+                    new HttpRequestFields { Authorization = sentToken?.Header, LastEventId = EventStreamRequest.LastEventId(cursor) },
                     error =>
                     {
                         if (error.Status == 401 && sentToken is not null)

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Net;
 using System.Runtime.CompilerServices;
 using Cortex.Mcp.Fast.Errors;
 using Cortex.Mcp.Fast.Transports.Http;
@@ -22,8 +21,10 @@ internal sealed class JsonRpcExchange
     /// <summary>How long a notice (cancellation, answer, DELETE) may take: it has its own clock, the caller has gone.</summary>
     public static readonly TimeSpan NoticeTimeout = TimeSpan.FromSeconds(5);
 
-    private readonly HttpEngine _http;
-    private readonly Uri _postUri;
+    private readonly IHttpEngine _http;
+    private readonly HttpTarget _post;
+    private readonly HttpTarget _get;
+    private readonly HttpTarget _delete;
     private readonly McpServiceOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly AuthHeaderCache? _auth;
@@ -32,11 +33,13 @@ internal sealed class JsonRpcExchange
     private readonly CancellationToken _disposed;
     private readonly StallMonitor _stallMonitor;
 
-    public JsonRpcExchange(HttpEngine http, Uri postUri, McpServiceOptions options, TimeProvider timeProvider, AuthHeaderCache? auth, SecretRedactor redactor, McpMessageRouter router, StallMonitor stallMonitor, CancellationToken disposed)
+    public JsonRpcExchange(IHttpEngine http, Uri postUri, McpServiceOptions options, TimeProvider timeProvider, AuthHeaderCache? auth, SecretRedactor redactor, McpMessageRouter router, StallMonitor stallMonitor, CancellationToken disposed)
     {
         _stallMonitor = stallMonitor;
         _http = http;
-        _postUri = postUri;
+        _post = http.CreateTarget(HttpMethod.Post, postUri, AcceptBoth, "application/json");
+        _get = EventStreamRequest.CreateTarget(http, postUri);
+        _delete = http.CreateTarget(HttpMethod.Delete, postUri, accept: null, contentType: null);
         _options = options;
         _timeProvider = timeProvider;
         _auth = auth;
@@ -63,13 +66,12 @@ internal sealed class JsonRpcExchange
         {
             var sentToken = _auth is null ? null : await _auth.GetAsync(cancellationToken).ConfigureAwait(false);
             var responseStarted = false;
-            HttpResponseMessage? response = null;
-            using var post = CreatePost(session, body, method, name, sentToken);
+            HttpEngineResponse? response = null;
             try
             {
-                response = await _http.Invoker.SendAsync(post, cancellationToken).ConfigureAwait(false);
+                response = await _http.SendAsync(_post, Fields(session, sentToken, method, name), body, cancellationToken).ConfigureAwait(false);
                 responseStarted = true;
-                if (response.StatusCode == HttpStatusCode.Unauthorized && sentToken is not null && !refreshed)
+                if (response.Status == 401 && sentToken is not null && !refreshed)
                 {
                     // One refresh and one retry: a 401 means the request was refused, not executed.
                     refreshed = true;
@@ -77,12 +79,14 @@ internal sealed class JsonRpcExchange
                     continue;
                 }
 
-                if (captureSessionId && response.Headers.TryGetValues(McpHeaders.SessionId, out var values))
+                if (captureSessionId && response.SessionId is { } sessionId)
                 {
-                    request.SessionIdHeader = values.FirstOrDefault();
+                    request.SessionIdHeader = sessionId;
                 }
 
-                return await ReadReplyAsync(session, request, response, cancellationToken).ConfigureAwait(false);
+                var reply = response;
+                response = null; // the reply reader owns it now (an event stream is disposed by its reader)
+                return await ReadReplyAsync(session, request, reply, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -95,13 +99,16 @@ internal sealed class JsonRpcExchange
 
                 throw;
             }
-            catch (Exception ex) when (ex is not TransportFailure && HttpFailureMapper.Map(ex, _http.ConnectTimeout, responseStarted, cancellationToken) is { } failure)
+            catch (Exception ex) when (ex is not TransportFailure && _http.MapFailure(ex, responseStarted, cancellationToken) is { } failure)
             {
                 throw failure;
             }
             finally
             {
-                response?.Dispose();
+                if (response is not null)
+                {
+                    await response.DisposeAsync().ConfigureAwait(false);
+                }
             }
         }
     }
@@ -114,13 +121,11 @@ internal sealed class JsonRpcExchange
     /// <exception cref="TransportFailure">The GET failed or was refused.</exception>
     public async ValueTask<bool> ResumeAsync(McpSession session, McpPendingRequest request, CancellationToken cancellationToken)
     {
-        using var get = new HttpRequestMessage(HttpMethod.Get, _postUri);
-        EventStreamRequest.Prepare(get, request.Cursor);
-        AddSessionHeaders(get, session);
-        await AddAuthAsync(get, cancellationToken).ConfigureAwait(false);
+        var token = _auth is null ? null : await _auth.GetAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var response = await EventStreamRequest.SendAsync(_http, get, error => ToFailure(session, error), _timeProvider, _redactor, cancellationToken).ConfigureAwait(false);
+            var fields = Fields(session, token, lastEventId: EventStreamRequest.LastEventId(request.Cursor));
+            var response = await EventStreamRequest.SendAsync(_http, _get, fields, error => ToFailure(session, error), _timeProvider, _redactor, cancellationToken).ConfigureAwait(false);
             return await ReadStreamAsync(session, request, response!, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -131,32 +136,37 @@ internal sealed class JsonRpcExchange
     }
 
     /// <summary>Opens the session's standalone GET stream (for the subscription hub); null when asked to try again.</summary>
-    public async ValueTask<HttpResponseMessage?> OpenStandaloneAsync(McpSession session, StreamCursor cursor, Func<HttpErrorResponse, TransportFailure?> refused, CancellationToken cancellationToken)
+    public async ValueTask<HttpEngineResponse?> OpenStandaloneAsync(McpSession session, StreamCursor cursor, Func<HttpErrorResponse, TransportFailure?> refused, CancellationToken cancellationToken)
     {
-        using var get = new HttpRequestMessage(HttpMethod.Get, _postUri);
-        EventStreamRequest.Prepare(get, cursor);
-        AddSessionHeaders(get, session);
-        await AddAuthAsync(get, cancellationToken).ConfigureAwait(false);
-        return await EventStreamRequest.SendAsync(_http, get, refused, _timeProvider, _redactor, cancellationToken).ConfigureAwait(false);
+        var token = _auth is null ? null : await _auth.GetAsync(cancellationToken).ConfigureAwait(false);
+        var fields = Fields(session, token, lastEventId: EventStreamRequest.LastEventId(cursor));
+        return await EventStreamRequest.SendAsync(_http, _get, fields, refused, _timeProvider, _redactor, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The engine of this exchange.</summary>
+    public IHttpEngine Engine => _http;
 
     /// <summary>POSTs a notification or an answer (202 expected; a 200 with any body is tolerated).</summary>
     /// <exception cref="TransportFailure">The POST failed or was refused.</exception>
     public async ValueTask PostAsync(McpSession session, ReadOnlyMemory<byte> body, string method, CancellationToken cancellationToken)
     {
         var token = _auth is null ? null : await _auth.GetAsync(cancellationToken).ConfigureAwait(false);
-        using var post = CreatePost(session, body, method, null, token);
         var responseStarted = false;
         try
         {
-            using var response = await _http.Invoker.SendAsync(post, cancellationToken).ConfigureAwait(false);
+            var response = await _http.SendAsync(_post, Fields(session, token, method), body, cancellationToken).ConfigureAwait(false);
+            await using var responseScope = response.ConfigureAwait(false);
             responseStarted = true;
-            if (!response.IsSuccessStatusCode)
+            if (response.Status is < 200 or > 299)
             {
                 throw await ReadErrorAsync(session, response, cancellationToken).ConfigureAwait(false);
             }
+
+            // Read what a 200 carries (usually nothing), so the connection can be reused.
+            var (buffer, _) = await response.ReadBodyPooledAsync(HttpErrorResponse.MaxErrorBody, cancellationToken).ConfigureAwait(false);
+            ArrayPool<byte>.Shared.Return(buffer);
         }
-        catch (Exception ex) when (ex is not TransportFailure && HttpFailureMapper.Map(ex, _http.ConnectTimeout, responseStarted, cancellationToken) is { } failure)
+        catch (Exception ex) when (ex is not TransportFailure && _http.MapFailure(ex, responseStarted, cancellationToken) is { } failure)
         {
             throw failure;
         }
@@ -168,12 +178,11 @@ internal sealed class JsonRpcExchange
         try
         {
             using var timeout = new CancellationTokenSource(NoticeTimeout, _timeProvider);
-            using var delete = new HttpRequestMessage(HttpMethod.Delete, _postUri);
-            AddSessionHeaders(delete, session);
-            await AddAuthAsync(delete, timeout.Token).ConfigureAwait(false);
-            using var response = await _http.Invoker.SendAsync(delete, timeout.Token).ConfigureAwait(false);
+            var token = _auth is null ? null : await _auth.GetAsync(timeout.Token).ConfigureAwait(false);
+            var response = await _http.SendAsync(_delete, Fields(session, token), ReadOnlyMemory<byte>.Empty, timeout.Token).ConfigureAwait(false);
+            await response.DisposeAsync().ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException or TransportFailure)
+        catch (Exception ex) when (ex is OperationCanceledException or TransportFailure || _http.MapFailure(ex, responseStarted: false, CancellationToken.None) is not null)
         {
             // Best effort: the server expires idle sessions anyway.
         }
@@ -198,57 +207,30 @@ internal sealed class JsonRpcExchange
         }
     }
 
-    private static void AddSessionHeaders(HttpRequestMessage request, McpSession session)
+    /// <summary>The header fields of a request in <paramref name="session"/>.</summary>
+    private static HttpRequestFields Fields(McpSession session, BearerHeader? token, string? method = null, string? name = null, string? lastEventId = null) => new()
     {
-        if (session.SessionId is { } id)
-        {
-            request.Headers.TryAddWithoutValidation(McpHeaders.SessionId, id);
-        }
+        Authorization = token?.Header,
+        SessionId = session.SessionId,
+        ProtocolVersion = session.IsHandshake ? null : session.ProtocolVersion,
 
-        if (!session.IsHandshake)
-        {
-            request.Headers.TryAddWithoutValidation(McpHeaders.ProtocolVersion, session.ProtocolVersion);
-        }
-    }
+        // Spec (2026-07-28 transports): Mcp-Method on every POST; Mcp-Name for tools/call, resources/read, prompts/get.
+        McpMethod = session.Stateless ? method : null,
+        McpName = session.Stateless && name is not null ? McpHeaderValueEncoding.Encode(name) : null,
+        LastEventId = lastEventId,
+    };
 
-    private HttpRequestMessage CreatePost(McpSession session, ReadOnlyMemory<byte> body, string method, string? name, BearerHeader? token)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, _postUri) { Content = new ReadOnlyMemoryContent(body) };
-        request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
-        request.Headers.TryAddWithoutValidation("Accept", AcceptBoth);
-        AddSessionHeaders(request, session);
-        if (session.Stateless)
-        {
-            // Spec (2026-07-28 transports): Mcp-Method on every POST; Mcp-Name for tools/call, resources/read, prompts/get.
-            request.Headers.TryAddWithoutValidation(McpHeaders.Method, method);
-            if (name is not null)
-            {
-                request.Headers.TryAddWithoutValidation(McpHeaders.Name, McpHeaderValueEncoding.Encode(name));
-            }
-        }
-
-        if (token is not null)
-        {
-            request.Headers.TryAddWithoutValidation("Authorization", token.Header);
-        }
-
-        return request;
-    }
-
-    private async ValueTask AddAuthAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-    {
-        if (_auth is not null)
-        {
-            var token = await _auth.GetAsync(cancellationToken).ConfigureAwait(false);
-            request.Headers.TryAddWithoutValidation("Authorization", token.Header);
-        }
-    }
-
-    /// <summary>Reads a POST reply: 200 with JSON or SSE; anything else is a failure.</summary>
+    /// <summary>Reads a POST reply (which it owns and disposes): 200 with JSON or SSE; anything else is a failure.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> ReadReplyAsync(McpSession session, McpPendingRequest request, HttpResponseMessage response, CancellationToken cancellationToken)
+    private async ValueTask<bool> ReadReplyAsync(McpSession session, McpPendingRequest request, HttpEngineResponse response, CancellationToken cancellationToken)
     {
-        var status = (int)response.StatusCode;
+        if (response.IsEventStream)
+        {
+            return await ReadStreamAsync(session, request, response, cancellationToken).ConfigureAwait(false);
+        }
+
+        await using var responseScope = response.ConfigureAwait(false);
+        var status = response.Status;
         if (status != 200)
         {
             if (status is 202 or 204)
@@ -259,15 +241,9 @@ internal sealed class JsonRpcExchange
             throw await ReadErrorAsync(session, response, cancellationToken).ConfigureAwait(false);
         }
 
-        if (EventStreamRequest.IsEventStream(response))
+        if (response.IsJson)
         {
-            return await ReadStreamAsync(session, request, response, cancellationToken).ConfigureAwait(false);
-        }
-
-        var media = response.Content.Headers.ContentType?.MediaType;
-        if (media is not null && (media.Equals("application/json", StringComparison.OrdinalIgnoreCase) || media.EndsWith("+json", StringComparison.OrdinalIgnoreCase)))
-        {
-            var (buffer, length) = await HttpBodies.ReadPooledAsync(response.Content, _options.Http.MaxResponseBytes, cancellationToken).ConfigureAwait(false);
+            var (buffer, length) = await response.ReadBodyPooledAsync(_options.Http.MaxResponseBytes, cancellationToken).ConfigureAwait(false);
             List<ServerRequest>? requests = null;
             request.OfferReplyBuffer(buffer);
             try
@@ -287,14 +263,14 @@ internal sealed class JsonRpcExchange
             return request.Completed ? true : throw TransportFailure.Protocol("the server sent a JSON reply without our response.", status: status);
         }
 
-        throw TransportFailure.Protocol($"the server answered with content type '{media ?? "(none)"}', neither JSON nor an event stream.", status: status);
+        throw TransportFailure.Protocol($"the server answered with content type '{response.MediaType ?? "(none)"}', neither JSON nor an event stream.", status: status);
     }
 
     /// <summary>Reads an SSE reply (through the one event-stream reader) until our response or the end of the stream.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> ReadStreamAsync(McpSession session, McpPendingRequest request, HttpResponseMessage response, CancellationToken cancellationToken)
+    private async ValueTask<bool> ReadStreamAsync(McpSession session, McpPendingRequest request, HttpEngineResponse response, CancellationToken cancellationToken)
     {
-        var reader = await EventStreamReader.OpenAsync(response, request.Cursor, _options.Streams, watchEvents: false, _timeProvider, _stallMonitor, cancellationToken).ConfigureAwait(false);
+        var reader = await EventStreamReader.OpenAsync(response, _http, request.Cursor, _options.Streams, watchEvents: false, _timeProvider, _stallMonitor, cancellationToken).ConfigureAwait(false);
         await using (reader.ConfigureAwait(false))
         {
             while (await reader.MoveNextAsync(cancellationToken).ConfigureAwait(false) == EventStreamStatus.Message)
@@ -314,7 +290,7 @@ internal sealed class JsonRpcExchange
     }
 
     /// <summary>The failure of a non-success response; a lost session is recognised (404, or 400 that says so).</summary>
-    private async ValueTask<TransportFailure> ReadErrorAsync(McpSession session, HttpResponseMessage response, CancellationToken cancellationToken)
+    private async ValueTask<TransportFailure> ReadErrorAsync(McpSession session, HttpEngineResponse response, CancellationToken cancellationToken)
     {
         var error = await HttpErrorResponse.ReadAsync(response, _timeProvider, _redactor, cancellationToken).ConfigureAwait(false);
         return ToFailure(session, error);

@@ -32,7 +32,7 @@ internal sealed class StreamableHttpTransport : IMcpTransport
     /// <summary>Pages of tools/list read at most (a hostile server cannot make us loop).</summary>
     private const int MaxToolPages = 100;
 
-    private readonly HttpEngine _http;
+    private readonly IHttpEngine _http;
     private readonly McpServiceOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly CancellationTokenSource _disposed = new();
@@ -55,7 +55,7 @@ internal sealed class StreamableHttpTransport : IMcpTransport
         _serviceTag = McpTelemetry.ServiceTag(service);
 
         // Extra connections for cancellation notices, answers to server requests and resumption GETs.
-        _http = new HttpEngine(endpoint, options, options.Queue.WorkerCount + options.Streams.MaxConcurrent + 4);
+        _http = HttpEngines.Create(endpoint, options, options.Queue.WorkerCount + options.Streams.MaxConcurrent + 4, timeProvider);
         var auth = options.Http.BearerTokenProvider is { } provider ? new AuthHeaderCache(provider) : null;
         var redactor = new SecretRedactor(auth);
         _stallMonitor = new StallMonitor(timeProvider);
@@ -261,7 +261,7 @@ internal sealed class StreamableHttpTransport : IMcpTransport
         await _disposed.CancelAsync().ConfigureAwait(false);
         await _sessions.EndAsync().ConfigureAwait(false);
         _stallMonitor.Dispose();
-        _http.Dispose();
+        await _http.DisposeAsync().ConfigureAwait(false);
         _disposed.Dispose();
     }
 

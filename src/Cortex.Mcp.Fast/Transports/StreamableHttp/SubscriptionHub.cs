@@ -289,7 +289,9 @@ internal sealed class SubscriptionHub
 
         public void Start() => _ = RunAsync();
 
-        public async ValueTask<HttpResponseMessage?> OpenAsync(StreamCursor cursor, CancellationToken cancellationToken)
+        public IHttpEngine Engine => hub._exchange!.Engine;
+
+        public async ValueTask<HttpEngineResponse?> OpenAsync(StreamCursor cursor, CancellationToken cancellationToken)
         {
             var session = await hub._sessions!.GetAsync(cancellationToken).ConfigureAwait(false);
             if (_subscribedOn is not null && !ReferenceEquals(_subscribedOn, session))

@@ -2,6 +2,7 @@ using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using Cortex.Mcp.Fast.Errors;
 using Cortex.Mcp.Fast.ServerSentEvents;
+using Cortex.Mcp.Fast.Transports.Http;
 
 namespace Cortex.Mcp.Fast.Transports.Streams;
 
@@ -28,9 +29,8 @@ internal enum EventStreamStatus : byte
 /// <remarks>Not thread-safe: one consumer moves it. <see cref="Data"/> is valid until the next move.</remarks>
 internal sealed class EventStreamReader : IAsyncDisposable
 {
-    private static readonly StreamPipeReaderOptions s_pipeOptions = new(leaveOpen: false);
-
-    private readonly HttpResponseMessage _response;
+    private readonly HttpEngineResponse _response;
+    private readonly IHttpEngine _engine;
     private readonly PipeReader _pipe;
     private readonly SseEventReader _events;
     private readonly StallWatchdog _watchdog;
@@ -38,14 +38,14 @@ internal sealed class EventStreamReader : IAsyncDisposable
     private readonly long _openedAt;
     private readonly TimeProvider _timeProvider;
 
-    private EventStreamReader(HttpResponseMessage response, Stream body, StreamCursor cursor, StreamOptions limits, bool watchEvents, TimeProvider timeProvider, StallMonitor? monitor)
+    private EventStreamReader(HttpEngineResponse response, IHttpEngine engine, PipeReader body, LineProgress progress, StreamCursor cursor, StreamOptions limits, bool watchEvents, TimeProvider timeProvider, StallMonitor? monitor)
     {
         _response = response;
+        _engine = engine;
         _cursor = cursor;
         _timeProvider = timeProvider;
         _openedAt = timeProvider.GetTimestamp();
-        var progress = new LineProgressStream(body, timeProvider);
-        _pipe = PipeReader.Create(progress, s_pipeOptions);
+        _pipe = body;
         _events = new SseEventReader(_pipe, SseParserOptions.Default);
         _watchdog = new StallWatchdog(progress, _pipe, timeProvider, limits.LineProgressTimeout, watchEvents ? limits.EventProgressTimeout : null, monitor);
     }
@@ -61,6 +61,7 @@ internal sealed class EventStreamReader : IAsyncDisposable
 
     /// <summary>Starts reading <paramref name="response"/> (which this reader now owns), an accepted event stream.</summary>
     /// <param name="response">A 200 response with <c>text/event-stream</c>.</param>
+    /// <param name="engine">The engine the response came from.</param>
     /// <param name="cursor">Receives ids and <c>retry</c>.</param>
     /// <param name="limits">The stall limits.</param>
     /// <param name="watchEvents">True to apply <see cref="StreamOptions.EventProgressTimeout"/> (resource streams).</param>
@@ -69,16 +70,17 @@ internal sealed class EventStreamReader : IAsyncDisposable
     /// <param name="cancellationToken">Cancels opening the body.</param>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public static async ValueTask<EventStreamReader> OpenAsync(
-        HttpResponseMessage response, StreamCursor cursor, StreamOptions limits, bool watchEvents, TimeProvider timeProvider, StallMonitor? monitor, CancellationToken cancellationToken)
+        HttpEngineResponse response, IHttpEngine engine, StreamCursor cursor, StreamOptions limits, bool watchEvents, TimeProvider timeProvider, StallMonitor? monitor, CancellationToken cancellationToken)
     {
         try
         {
-            var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            return new EventStreamReader(response, body, cursor, limits, watchEvents, timeProvider, monitor);
+            var progress = new LineProgress(timeProvider);
+            var body = await response.OpenBodyPipeAsync(progress, cancellationToken).ConfigureAwait(false);
+            return new EventStreamReader(response, engine, body, progress, cursor, limits, watchEvents, timeProvider, monitor);
         }
         catch
         {
-            response.Dispose();
+            await response.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }
@@ -104,7 +106,7 @@ internal sealed class EventStreamReader : IAsyncDisposable
             {
                 throw stalled;
             }
-            catch (Exception ex) when (ex is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (_engine.IsBrokenConnection(ex) && !cancellationToken.IsCancellationRequested)
             {
                 Note();
                 return EventStreamStatus.Broken;
@@ -133,7 +135,7 @@ internal sealed class EventStreamReader : IAsyncDisposable
         _watchdog.Dispose();
         _events.Dispose();
         await _pipe.CompleteAsync().ConfigureAwait(false);
-        _response.Dispose();
+        await _response.DisposeAsync().ConfigureAwait(false);
     }
 
     private void Note()

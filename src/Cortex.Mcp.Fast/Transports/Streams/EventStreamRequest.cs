@@ -1,4 +1,3 @@
-using System.Net;
 using Cortex.Mcp.Fast.Errors;
 using Cortex.Mcp.Fast.Transports.Http;
 
@@ -12,30 +11,21 @@ namespace Cortex.Mcp.Fast.Transports.Streams;
 internal static class EventStreamRequest
 {
     /// <summary>The content type of an event stream.</summary>
-    public const string MediaType = "text/event-stream";
+    public const string MediaType = HttpEngineResponse.EventStreamMediaType;
 
-    /// <summary>Adds the headers of an event-stream GET to <paramref name="request"/>.</summary>
-    public static void Prepare(HttpRequestMessage request, StreamCursor cursor)
-    {
-        request.Headers.TryAddWithoutValidation("Accept", MediaType);
-        if (cursor.CanResume)
-        {
-            // Spec (WHATWG, MCP 2025-11-25 transports): resume with the last event id received.
-            request.Headers.TryAddWithoutValidation("Last-Event-ID", cursor.LastEventIdHeader);
-        }
-    }
+    /// <summary>Prepares the GET target of an event stream at <paramref name="uri"/> (once per address).</summary>
+    public static HttpTarget CreateTarget(IHttpEngine http, Uri uri) => http.CreateTarget(HttpMethod.Get, uri, MediaType, contentType: null);
 
-    /// <summary>True when <paramref name="response"/> is an accepted event stream.</summary>
-    public static bool IsEventStream(HttpResponseMessage response) =>
-        response.StatusCode == HttpStatusCode.OK
-        && response.Content.Headers.ContentType?.MediaType is { } media
-        && media.Equals(MediaType, StringComparison.OrdinalIgnoreCase);
+    /// <summary>The <c>Last-Event-ID</c> to send from <paramref name="cursor"/>, or null.</summary>
+    /// <remarks>Spec (WHATWG, MCP 2025-11-25 transports): resume with the last event id received.</remarks>
+    public static string? LastEventId(StreamCursor cursor) => cursor.CanResume ? cursor.LastEventIdHeader : null;
 
     /// <summary>
-    /// Sends <paramref name="request"/> (prepared with <see cref="Prepare"/>) and returns the accepted response.
+    /// Sends the GET (<paramref name="fields"/> should carry <see cref="LastEventId"/>) and returns the accepted response.
     /// </summary>
     /// <param name="http">The engine.</param>
-    /// <param name="request">The GET.</param>
+    /// <param name="target">The GET target, from <see cref="CreateTarget"/>.</param>
+    /// <param name="fields">The request's header fields.</param>
     /// <param name="refused">Turns a refusal into its failure (the default reads the error body); may return null to
     /// ask the caller to try again at once (for example after renewing a session).</param>
     /// <param name="timeProvider">For <c>Retry-After</c>.</param>
@@ -43,34 +33,35 @@ internal static class EventStreamRequest
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>The response (owned by the caller), or null when <paramref name="refused"/> asked for another try.</returns>
     /// <exception cref="TransportFailure">The GET failed or was refused.</exception>
-    public static async ValueTask<HttpResponseMessage?> SendAsync(
-        HttpEngine http,
-        HttpRequestMessage request,
+    public static async ValueTask<HttpEngineResponse?> SendAsync(
+        IHttpEngine http,
+        HttpTarget target,
+        HttpRequestFields fields,
         Func<HttpErrorResponse, TransportFailure?>? refused,
         TimeProvider timeProvider,
         SecretRedactor redactor,
         CancellationToken cancellationToken)
     {
-        HttpResponseMessage response;
+        HttpEngineResponse response;
         try
         {
-            response = await http.Invoker.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            response = await http.SendAsync(target, fields, ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (HttpFailureMapper.Map(ex, http.ConnectTimeout, responseStarted: false, cancellationToken) is { } failure)
+        catch (Exception ex) when (http.MapFailure(ex, responseStarted: false, cancellationToken) is { } failure)
         {
             throw failure;
         }
 
-        if (IsEventStream(response))
+        if (response.IsEventStream)
         {
             return response;
         }
 
-        using (response)
+        await using (response.ConfigureAwait(false))
         {
-            if (response.StatusCode == HttpStatusCode.OK)
+            if (response.Status == 200)
             {
-                throw TransportFailure.Protocol($"the stream was answered with content type '{response.Content.Headers.ContentType?.MediaType ?? "(none)"}', not {MediaType}.", status: 200);
+                throw TransportFailure.Protocol($"the stream was answered with content type '{response.MediaType ?? "(none)"}', not {MediaType}.", status: 200);
             }
 
             var error = await HttpErrorResponse.ReadAsync(response, timeProvider, redactor, cancellationToken).ConfigureAwait(false);

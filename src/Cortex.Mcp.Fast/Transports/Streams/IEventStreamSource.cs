@@ -3,6 +3,9 @@ namespace Cortex.Mcp.Fast.Transports.Streams;
 /// <summary>Where a <see cref="ResumableEventStream"/> gets its connections: one implementation per protocol use.</summary>
 internal interface IEventStreamSource
 {
+    /// <summary>The engine the connections come from (it tells a broken connection from other failures).</summary>
+    Http.IHttpEngine Engine { get; }
+
     /// <summary>True when a stream the server ended cleanly is opened again (a standalone stream); false when a clean
     /// end is the end of the content (a resource stream).</summary>
     bool ReopenAfterEnd { get; }
@@ -11,10 +14,10 @@ internal interface IEventStreamSource
     bool ReopenWithoutEventId { get; }
 
     /// <summary>
-    /// Opens a connection from <paramref name="cursor"/> (build the GET with <see cref="EventStreamRequest.Prepare"/>
-    /// and send it with <see cref="EventStreamRequest.SendAsync"/>). Returns the accepted response, or null to be
-    /// asked again at once (counted as a failed connection).
+    /// Opens a connection from <paramref name="cursor"/> (send the GET with <see cref="EventStreamRequest.SendAsync"/>,
+    /// with <see cref="EventStreamRequest.LastEventId"/>). Returns the accepted response, or null to be asked again at
+    /// once (counted as a failed connection).
     /// </summary>
     /// <exception cref="Errors.TransportFailure">The GET failed or was refused.</exception>
-    ValueTask<HttpResponseMessage?> OpenAsync(StreamCursor cursor, CancellationToken cancellationToken);
+    ValueTask<Http.HttpEngineResponse?> OpenAsync(StreamCursor cursor, CancellationToken cancellationToken);
 }

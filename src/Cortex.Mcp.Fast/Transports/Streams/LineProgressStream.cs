@@ -3,18 +3,11 @@ using System.Runtime.CompilerServices;
 namespace Cortex.Mcp.Fast.Transports.Streams;
 
 /// <summary>
-/// A read-only view of a response body that notes when a line was left incomplete: after each read, the time the
-/// current partial line began (0 when the bytes read so far end on a line break). <see cref="StallWatchdog"/> reads it.
+/// A read-only view of a response body that notes every read into a <see cref="LineProgress"/> (the default engine's
+/// body is a <see cref="Stream"/>; the direct engine notes its pipe pieces itself).
 /// </summary>
-/// <remarks>One vectorised <c>LastIndexOfAny</c> over each chunk read, and one timestamp per read: cheap next to the
-/// read itself. The stall rule is about bytes, not about what they mean, so the parser needs no hook.</remarks>
-internal sealed class LineProgressStream(Stream inner, TimeProvider timeProvider) : Stream
+internal sealed class LineProgressStream(Stream inner, LineProgress progress) : Stream
 {
-    private long _partialSince;
-
-    /// <summary><see cref="TimeProvider.GetTimestamp"/> when the current incomplete line began; 0 when none is pending.</summary>
-    public long PartialLineSince => Volatile.Read(ref _partialSince);
-
     public override bool CanRead => true;
 
     public override bool CanSeek => false;
@@ -80,21 +73,5 @@ internal sealed class LineProgressStream(Stream inner, TimeProvider timeProvider
         return read;
     }
 
-    private void Note(ReadOnlySpan<byte> chunk)
-    {
-        if (chunk.IsEmpty)
-        {
-            return;
-        }
-
-        var lastBreak = chunk.LastIndexOfAny((byte)'\r', (byte)'\n');
-        if (lastBreak == chunk.Length - 1)
-        {
-            Volatile.Write(ref _partialSince, 0); // every line complete
-        }
-        else if (lastBreak >= 0 || Volatile.Read(ref _partialSince) == 0)
-        {
-            Volatile.Write(ref _partialSince, timeProvider.GetTimestamp()); // a new partial line began in this chunk
-        }
-    }
+    private void Note(ReadOnlySpan<byte> chunk) => progress.Note(chunk);
 }

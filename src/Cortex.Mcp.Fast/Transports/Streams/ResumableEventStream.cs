@@ -114,7 +114,7 @@ internal sealed class ResumableEventStream : IAsyncDisposable
         }
 
         _connections++;
-        HttpResponseMessage? response;
+        Http.HttpEngineResponse? response;
         try
         {
             response = await _source.OpenAsync(Cursor, cancellationToken).ConfigureAwait(false);
@@ -132,7 +132,7 @@ internal sealed class ResumableEventStream : IAsyncDisposable
             return false;
         }
 
-        _reader = await EventStreamReader.OpenAsync(response, Cursor, _options, _watchEvents, _timeProvider, _monitor, cancellationToken).ConfigureAwait(false);
+        _reader = await EventStreamReader.OpenAsync(response, _source.Engine, Cursor, _options, _watchEvents, _timeProvider, _monitor, cancellationToken).ConfigureAwait(false);
         return true;
     }
 

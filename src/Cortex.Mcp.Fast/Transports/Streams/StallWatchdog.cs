@@ -11,11 +11,11 @@ namespace Cortex.Mcp.Fast.Transports.Streams;
 /// stream), or by a timer of its own when it has no monitor.
 /// </summary>
 /// <remarks>The timer callback and the reading thread share only <see cref="_lastEvent"/> and the
-/// <see cref="LineProgressStream"/>'s timestamp (both read and written with Volatile); <see cref="Failure"/> is
+/// <see cref="LineProgress"/>'s timestamp (both read and written with Volatile); <see cref="Failure"/> is
 /// written once, before the read is cancelled, so the reader that sees the cancellation sees it.</remarks>
 internal sealed class StallWatchdog : IDisposable
 {
-    private readonly LineProgressStream _body;
+    private readonly LineProgress _body;
     private readonly PipeReader _pipe;
     private readonly TimeProvider _timeProvider;
     private readonly TimeSpan _lineLimit;
@@ -25,7 +25,7 @@ internal sealed class StallWatchdog : IDisposable
     private long _lastEvent;
     private TransportFailure? _failure;
 
-    public StallWatchdog(LineProgressStream body, PipeReader pipe, TimeProvider timeProvider, TimeSpan lineLimit, TimeSpan? eventLimit, StallMonitor? monitor = null)
+    public StallWatchdog(LineProgress body, PipeReader pipe, TimeProvider timeProvider, TimeSpan lineLimit, TimeSpan? eventLimit, StallMonitor? monitor = null)
     {
         _body = body;
         _pipe = pipe;

@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Cortex.Mcp.Fast.IntegrationTests.Testing;
 using Cortex.Mcp.Fast.Testing;
+using Cortex.Mcp.Fast.Transports.Http;
 using Cortex.Mcp.Fast.Transports.Http.Direct;
 
 namespace Cortex.Mcp.Fast.IntegrationTests.Transports.Direct;
@@ -53,7 +54,7 @@ public sealed class DirectHttpEngineTests : TestMcpServiceTest
         }
 
         await Assert.ThrowsAsync<ArgumentException>(async () =>
-            await engine.SendAsync(echo, new Http1RequestHeaders { Authorization = "Bearer x\r\nX-Injected: 1" }, "{}"u8.ToArray(), cts.Token));
+            await engine.SendAsync(echo, new HttpRequestFields { Authorization = "Bearer x\r\nX-Injected: 1" }, "{}"u8.ToArray(), cts.Token));
         Assert.Equal(1, engine.Pool.IdleConnections);
         Assert.Equal(1, Service.Counters.TotalRequests);
     }

@@ -23,7 +23,7 @@ public sealed class HttpErrorResponseCutTests
         };
         response.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
 
-        var error = await HttpErrorResponse.ReadAsync(response, new FakeTimeProvider(), new SecretRedactor(auth), CancellationToken.None);
+        var error = await HttpErrorResponse.ReadAsync(EngineResponses.Of(response), new FakeTimeProvider(), new SecretRedactor(auth), CancellationToken.None);
 
         Assert.DoesNotContain("SECRETP", error.Detail, StringComparison.Ordinal);
     }

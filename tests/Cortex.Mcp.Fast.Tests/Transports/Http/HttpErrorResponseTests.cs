@@ -97,7 +97,7 @@ public sealed class HttpErrorResponseTests
         using var response = Response(503, body, "application/json");
         response.Headers.TryAddWithoutValidation("Retry-After", "3");
 
-        var error = await HttpErrorResponse.ReadAsync(response, new FakeTimeProvider(Now), SecretRedactor.PatternsOnly, CancellationToken.None);
+        var error = await HttpErrorResponse.ReadAsync(EngineResponses.Of(response), new FakeTimeProvider(Now), SecretRedactor.PatternsOnly, CancellationToken.None);
 
         Assert.Equal(503, error.Status);
         Assert.Equal(TimeSpan.FromSeconds(3), error.RetryAfter);
@@ -125,7 +125,7 @@ public sealed class HttpErrorResponseTests
             Content = ScriptedBodyStream.Content("{\"detail\":\"par"u8.ToArray(), mediaType: "application/json", failAtEnd: new IOException("reset")),
         };
 
-        var error = await HttpErrorResponse.ReadAsync(response, new FakeTimeProvider(Now), SecretRedactor.PatternsOnly, CancellationToken.None);
+        var error = await HttpErrorResponse.ReadAsync(EngineResponses.Of(response), new FakeTimeProvider(Now), SecretRedactor.PatternsOnly, CancellationToken.None);
 
         Assert.Equal(504, error.Status);
         Assert.StartsWith("HTTP 504: ", error.Detail, StringComparison.Ordinal);
@@ -160,7 +160,7 @@ public sealed class HttpErrorResponseTests
         using var response = Response(status, "{\"detail\":\"moved\"}"u8.ToArray(), "application/json");
         response.Headers.Location = new Uri("http://elsewhere.example/secret-path");
 
-        var error = await HttpErrorResponse.ReadAsync(response, new FakeTimeProvider(Now), SecretRedactor.PatternsOnly, CancellationToken.None);
+        var error = await HttpErrorResponse.ReadAsync(EngineResponses.Of(response), new FakeTimeProvider(Now), SecretRedactor.PatternsOnly, CancellationToken.None);
 
         Assert.True(error.IsRedirect);
         Assert.Contains("redirect", error.Detail, StringComparison.Ordinal);
@@ -180,7 +180,7 @@ public sealed class HttpErrorResponseTests
         using var response = Response(429, "{}"u8.ToArray(), "application/json");
         response.Headers.TryAddWithoutValidation("Retry-After", value);
 
-        var error = await HttpErrorResponse.ReadAsync(response, new FakeTimeProvider(Now), SecretRedactor.PatternsOnly, CancellationToken.None);
+        var error = await HttpErrorResponse.ReadAsync(EngineResponses.Of(response), new FakeTimeProvider(Now), SecretRedactor.PatternsOnly, CancellationToken.None);
 
         Assert.Equal(TimeSpan.FromSeconds(seconds), error.RetryAfter);
         Assert.Equal(TimeSpan.FromSeconds(seconds), error.ToFailure().RetryAfter);
@@ -194,7 +194,7 @@ public sealed class HttpErrorResponseTests
         response.Headers.TryAddWithoutValidation("Retry-After", Now.AddSeconds(90).ToString("r", CultureInfo.InvariantCulture));
         clock.Advance(TimeSpan.FromSeconds(30));
 
-        var error = await HttpErrorResponse.ReadAsync(response, clock, SecretRedactor.PatternsOnly, CancellationToken.None);
+        var error = await HttpErrorResponse.ReadAsync(EngineResponses.Of(response), clock, SecretRedactor.PatternsOnly, CancellationToken.None);
 
         Assert.Equal(TimeSpan.FromSeconds(60), error.RetryAfter);
     }
@@ -208,7 +208,7 @@ public sealed class HttpErrorResponseTests
         using var response = Response(503, []);
         response.Headers.TryAddWithoutValidation("Retry-After", value);
 
-        var error = await HttpErrorResponse.ReadAsync(response, new FakeTimeProvider(Now), SecretRedactor.PatternsOnly, CancellationToken.None);
+        var error = await HttpErrorResponse.ReadAsync(EngineResponses.Of(response), new FakeTimeProvider(Now), SecretRedactor.PatternsOnly, CancellationToken.None);
 
         Assert.Null(error.RetryAfter);
         Assert.Equal(503, error.Status);
@@ -239,7 +239,7 @@ public sealed class HttpErrorResponseTests
     private static async Task<HttpErrorResponse> Read(int status, byte[] body, string? mediaType)
     {
         using var response = Response(status, body, mediaType);
-        return await HttpErrorResponse.ReadAsync(response, new FakeTimeProvider(Now), SecretRedactor.PatternsOnly, CancellationToken.None);
+        return await HttpErrorResponse.ReadAsync(EngineResponses.Of(response), new FakeTimeProvider(Now), SecretRedactor.PatternsOnly, CancellationToken.None);
     }
 
     private static HttpResponseMessage Response(int status, byte[] body, string? mediaType = null)

@@ -166,6 +166,6 @@ public sealed class EventStreamReaderTests
     private static async Task<EventStreamReader> Open(HttpContent content, StreamCursor cursor, TimeProvider? clock = null)
     {
         var response = new HttpResponseMessage(HttpStatusCode.OK) { Content = content };
-        return await EventStreamReader.OpenAsync(response, cursor, new StreamOptions(), watchEvents: false, clock ?? new FakeTimeProvider(), null, CancellationToken.None);
+        return await EventStreamReader.OpenAsync(EngineResponses.Of(response), EngineResponses.Engine, cursor, new StreamOptions(), watchEvents: false, clock ?? new FakeTimeProvider(), null, CancellationToken.None);
     }
 }

@@ -1,3 +1,4 @@
+using Cortex.Mcp.Fast.Tests.Transports.Http;
 using System.Net;
 using Cortex.Mcp.Fast.Errors;
 using Cortex.Mcp.Fast.Transports.Streams;
@@ -172,7 +173,7 @@ public class EventStreamStallTests : IAsyncDisposable
     private async Task<EventStreamReader> Open(StreamOptions options, bool watchEvents)
     {
         var response = new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(_body) };
-        _reader = await EventStreamReader.OpenAsync(response, _cursor, options, watchEvents, _clock, Monitor, _bound.Token);
+        _reader = await EventStreamReader.OpenAsync(EngineResponses.Of(response), EngineResponses.Engine, _cursor, options, watchEvents, _clock, Monitor, _bound.Token);
         return _reader;
     }
 }
@@ -198,7 +199,7 @@ public sealed class EventStreamStallSharedMonitorTests : EventStreamStallTests
         using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         using var cursor = new StreamCursor();
         var response = new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent("data: {}\n\n") };
-        var reader = await EventStreamReader.OpenAsync(response, cursor, new StreamOptions(), watchEvents: false, Clock, _monitor, bound.Token);
+        var reader = await EventStreamReader.OpenAsync(EngineResponses.Of(response), EngineResponses.Engine, cursor, new StreamOptions(), watchEvents: false, Clock, _monitor, bound.Token);
 
         Assert.Equal(1, _monitor.Count);
         Assert.Equal(EventStreamStatus.Message, await reader.MoveNextAsync(bound.Token));

@@ -1,18 +1,21 @@
 using System.Net;
 using System.Text;
 using Cortex.Mcp.Fast.Tests.Transports.Http;
+using Cortex.Mcp.Fast.Transports.Http;
 using Cortex.Mcp.Fast.Transports.Streams;
 
 namespace Cortex.Mcp.Fast.Tests.Transports.Streams;
 
 /// <summary>
 /// An <see cref="IEventStreamSource"/> whose connections are scripted in memory: each open asks the script for the
-/// connection's body (or failure), builds the GET exactly as the real sources do (<see cref="EventStreamRequest.Prepare"/>)
-/// and records the <c>Last-Event-ID</c> it carried.
+/// connection's body (or failure), takes the <c>Last-Event-ID</c> exactly as the real sources do
+/// (<see cref="EventStreamRequest.LastEventId"/>) and records it.
 /// </summary>
 internal sealed class FakeEventStreamSource(Func<int, FakeEventStreamSource.Connection> script, bool reopenAfterEnd = false, bool reopenWithoutEventId = false) : IEventStreamSource
 {
     private readonly List<string?> _lastEventIds = [];
+
+    public IHttpEngine Engine => EngineResponses.Engine;
 
     public bool ReopenAfterEnd => reopenAfterEnd;
 
@@ -24,13 +27,10 @@ internal sealed class FakeEventStreamSource(Func<int, FakeEventStreamSource.Conn
     /// <summary>The <c>Last-Event-ID</c> of each open, null when none was sent.</summary>
     public IReadOnlyList<string?> LastEventIds => _lastEventIds;
 
-    public ValueTask<HttpResponseMessage?> OpenAsync(StreamCursor cursor, CancellationToken cancellationToken)
+    public ValueTask<HttpEngineResponse?> OpenAsync(StreamCursor cursor, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        using var request = new HttpRequestMessage(HttpMethod.Get, "http://127.0.0.1/resource/x");
-        EventStreamRequest.Prepare(request, cursor);
-        Assert.Equal(EventStreamRequest.MediaType, string.Join(",", request.Headers.GetValues("Accept")));
-        _lastEventIds.Add(request.Headers.TryGetValues("Last-Event-ID", out var values) ? string.Join(",", values) : null);
+        _lastEventIds.Add(EventStreamRequest.LastEventId(cursor));
 
         var connection = script(_lastEventIds.Count);
         if (connection.Failure is { } failure)
@@ -40,11 +40,11 @@ internal sealed class FakeEventStreamSource(Func<int, FakeEventStreamSource.Conn
 
         if (connection.Body is null)
         {
-            return ValueTask.FromResult<HttpResponseMessage?>(null);
+            return ValueTask.FromResult<HttpEngineResponse?>(null);
         }
 
         var content = ScriptedBodyStream.Content(Encoding.UTF8.GetBytes(connection.Body), failAtEnd: connection.Broken ? new IOException("cut") : null, mediaType: EventStreamRequest.MediaType);
-        return ValueTask.FromResult<HttpResponseMessage?>(new HttpResponseMessage(HttpStatusCode.OK) { Content = content });
+        return ValueTask.FromResult<HttpEngineResponse?>(EngineResponses.Of(new HttpResponseMessage(HttpStatusCode.OK) { Content = content }));
     }
 
     /// <summary>One scripted connection: a body that ends cleanly or breaks, a refusal, or null (ask again).</summary>

@@ -10,11 +10,11 @@ namespace Cortex.Mcp.Fast.Transports.Http.Direct;
 /// settings, and one call to send a pre-encoded request and get the response head and a body reader.
 /// </summary>
 /// <remarks>
-/// <para>Thread-safe. Not yet wired under the transports: a later step selects it per service.</para>
+/// <para>Thread-safe. Selected per service with <see cref="HttpOptions.Engine"/> (see <see cref="HttpEngines"/>).</para>
 /// <para>A request that provably never left (the leased connection turned out closed before any byte was written) is
 /// sent again on another connection, once; every other failure is the caller's to judge.</para>
 /// </remarks>
-internal sealed class DirectHttpEngine : IAsyncDisposable
+internal sealed class DirectHttpEngine : IHttpEngine
 {
     private readonly Http1Limits _limits;
     private readonly Http1Tls? _tls;
@@ -59,9 +59,58 @@ internal sealed class DirectHttpEngine : IAsyncDisposable
     /// <summary>Gets the connection pool (for warm-up and diagnostics).</summary>
     public Http1ConnectionPool<Http1Connection> Pool { get; }
 
+    /// <summary>Gets the connections currently open.</summary>
+    public int OpenConnections => Pool.OpenConnections;
+
     /// <summary>Encodes the fixed part of a request to <paramref name="pathAndQuery"/> on this endpoint (do it once per target).</summary>
     public PreEncodedRequest CreateRequest(string method, string pathAndQuery, IEnumerable<KeyValuePair<string, string>>? fixedHeaders = null) =>
         new(method, pathAndQuery, Authority, fixedHeaders);
+
+    public HttpTarget CreateTarget(HttpMethod method, Uri uri, string? accept, string? contentType)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        ArgumentNullException.ThrowIfNull(uri);
+        if (!uri.IsAbsoluteUri || Uri.Compare(uri, BaseAddress, UriComponents.SchemeAndServer, UriFormat.UriEscaped, StringComparison.OrdinalIgnoreCase) != 0)
+        {
+            throw new ArgumentException("The direct engine sends only to its own endpoint's scheme, host and port.", nameof(uri));
+        }
+
+        var fixedHeaders = new List<KeyValuePair<string, string>>(2);
+        if (accept is not null)
+        {
+            fixedHeaders.Add(new("Accept", accept));
+        }
+
+        if (contentType is not null)
+        {
+            fixedHeaders.Add(new("Content-Type", contentType));
+        }
+
+        var encoded = new PreEncodedRequest(method.Method, uri.GetComponents(UriComponents.PathAndQuery, UriFormat.UriEscaped), Authority, fixedHeaders);
+        return new DirectHttpTarget(method, uri, accept, contentType, encoded);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<HttpEngineResponse> SendAsync(HttpTarget target, HttpRequestFields fields, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
+        await SendAsync(((DirectHttpTarget)target).Encoded, fields, body, cancellationToken).ConfigureAwait(false);
+
+    public async ValueTask WarmUpAsync(int connections, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Pool.WarmUpAsync(connections, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is Http1ConnectionException or OperationCanceledException)
+        {
+            // Best effort: the first call reports connection problems with full context.
+        }
+    }
+
+    public Errors.TransportFailure? MapFailure(Exception exception, bool responseStarted, CancellationToken cancellationToken) =>
+        Http1FailureMapper.Map(exception, _connectTimeout, cancellationToken);
+
+    public bool IsBrokenConnection(Exception exception) =>
+        exception is Http1ConnectionException or Http1ProtocolException or IOException;
 
     /// <summary>
     /// Sends the request on a pooled connection and returns once the final response head is read; read the body from
@@ -73,7 +122,7 @@ internal sealed class DirectHttpEngine : IAsyncDisposable
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<DirectHttpResponse> SendAsync(
-        PreEncodedRequest request, Http1RequestHeaders headers, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+        PreEncodedRequest request, HttpRequestFields headers, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         for (int attempt = 0; ; attempt++)
@@ -97,7 +146,10 @@ internal sealed class DirectHttpEngine : IAsyncDisposable
                 throw;
             }
 
-            return new DirectHttpResponse(Pool, connection, head);
+            // One response object per connection, reused: a connection serves one request at a time.
+            DirectHttpResponse response = connection.Response ??= new DirectHttpResponse(Pool, connection, head);
+            response.Rearm();
+            return response;
         }
     }
 

@@ -66,6 +66,9 @@ internal sealed partial class Http1Connection : IHttp1PooledConnection
     /// <summary>Gets the timestamp at which the connection last became idle.</summary>
     public long LastUsedTimestamp { get; set; }
 
+    /// <summary>Gets or sets the response object this connection's requests reuse (set by the engine on first use).</summary>
+    internal DirectHttpResponse? Response { get; set; }
+
     /// <summary>Gets the head of the current response (valid from <see cref="SendAsync"/> until the next request).</summary>
     public Http1ResponseHead Head => _head;
 
@@ -86,7 +89,7 @@ internal sealed partial class Http1Connection : IHttp1PooledConnection
     /// <exception cref="ArgumentException">A header value was refused (nothing was written; the connection stays usable).</exception>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<Http1ResponseHead> SendAsync(
-        PreEncodedRequest request, Http1RequestHeaders headers, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+        PreEncodedRequest request, HttpRequestFields headers, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (_state == State.Broken)

@@ -20,9 +20,13 @@ internal static class Http1RequestWriter
     private static readonly SearchValues<char> s_valueChars = SearchValues.Create(
         "\t !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~");
 
+    /// <summary>The controls no header value may contain (everything below SP except HTAB, and DEL).</summary>
+    private static readonly SearchValues<char> s_controls = SearchValues.Create(
+        "\0\u0001\u0002\u0003\u0004\u0005\u0006\u0007\b\n\u000b\u000c\r\u000e\u000f\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f\u007f");
+
     /// <summary>Writes a request whose body is one span (possibly empty).</summary>
     /// <exception cref="ArgumentException">A variable header value contains a character it may not.</exception>
-    public static void Write(IBufferWriter<byte> writer, PreEncodedRequest request, in Http1RequestHeaders headers, ReadOnlySpan<byte> body)
+    public static void Write(IBufferWriter<byte> writer, PreEncodedRequest request, in HttpRequestFields headers, ReadOnlySpan<byte> body)
     {
         WriteHead(writer, request, headers, body.Length);
         if (!body.IsEmpty)
@@ -33,7 +37,7 @@ internal static class Http1RequestWriter
 
     /// <summary>Writes a request whose body is a sequence (such as a pooled buffer of several segments).</summary>
     /// <exception cref="ArgumentException">A variable header value contains a character it may not.</exception>
-    public static void Write(IBufferWriter<byte> writer, PreEncodedRequest request, in Http1RequestHeaders headers, in ReadOnlySequence<byte> body)
+    public static void Write(IBufferWriter<byte> writer, PreEncodedRequest request, in HttpRequestFields headers, in ReadOnlySequence<byte> body)
     {
         WriteHead(writer, request, headers, body.Length);
         foreach (ReadOnlyMemory<byte> segment in body)
@@ -53,14 +57,20 @@ internal static class Http1RequestWriter
         }
     }
 
-    private static void WriteHead(IBufferWriter<byte> writer, PreEncodedRequest request, in Http1RequestHeaders headers, long bodyLength)
+    private static void WriteHead(IBufferWriter<byte> writer, PreEncodedRequest request, in HttpRequestFields headers, long bodyLength)
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(request);
         ValidateIfSet(headers.Authorization, "Authorization");
         ValidateIfSet(headers.SessionId, "Mcp-Session-Id");
         ValidateIfSet(headers.ProtocolVersion, "MCP-Protocol-Version");
-        ValidateIfSet(headers.LastEventId, "Last-Event-ID");
+        ValidateIfSet(headers.McpMethod, "Mcp-Method");
+        ValidateIfSet(headers.McpName, "Mcp-Name");
+        if (headers.LastEventId is { } lastEventId && lastEventId.AsSpan().ContainsAny(s_controls))
+        {
+            // Spec (RFC 9110 §5.5): obs-text may appear in a value, so any UTF-8 id goes out as is; controls may not.
+            throw new ArgumentException("The Last-Event-ID header value contains a control character.", nameof(headers));
+        }
         if (bodyLength > 0 && !request.SendsContentLength)
         {
             throw new ArgumentException($"A {request.Method} request is sent without a body here.", nameof(bodyLength));
@@ -70,7 +80,9 @@ internal static class Http1RequestWriter
         WriteHeader(writer, "Authorization: "u8, headers.Authorization);
         WriteHeader(writer, "Mcp-Session-Id: "u8, headers.SessionId);
         WriteHeader(writer, "MCP-Protocol-Version: "u8, headers.ProtocolVersion);
-        WriteHeader(writer, "Last-Event-ID: "u8, headers.LastEventId);
+        WriteHeader(writer, "Mcp-Method: "u8, headers.McpMethod);
+        WriteHeader(writer, "Mcp-Name: "u8, headers.McpName);
+        WriteUtf8Header(writer, "Last-Event-ID: "u8, headers.LastEventId);
         if (request.SendsContentLength)
         {
             ReadOnlySpan<byte> name = "Content-Length: "u8;
@@ -93,6 +105,22 @@ internal static class Http1RequestWriter
         {
             ValidateValue(value, headerName);
         }
+    }
+
+    private static void WriteUtf8Header(IBufferWriter<byte> writer, ReadOnlySpan<byte> nameColonSpace, string? value)
+    {
+        if (value is null)
+        {
+            return;
+        }
+
+        int length = nameColonSpace.Length + Encoding.UTF8.GetByteCount(value) + 2;
+        Span<byte> span = writer.GetSpan(length);
+        nameColonSpace.CopyTo(span);
+        int written = Encoding.UTF8.GetBytes(value, span[nameColonSpace.Length..]);
+        span[nameColonSpace.Length + written] = Http1Syntax.CR;
+        span[nameColonSpace.Length + written + 1] = Http1Syntax.LF;
+        writer.Advance(length);
     }
 
     private static void WriteHeader(IBufferWriter<byte> writer, ReadOnlySpan<byte> nameColonSpace, string? value)

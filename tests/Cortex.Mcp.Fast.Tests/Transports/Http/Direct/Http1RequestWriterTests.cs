@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Text;
+using Cortex.Mcp.Fast.Transports.Http;
 using Cortex.Mcp.Fast.Transports.Http.Direct;
 
 namespace Cortex.Mcp.Fast.Tests.Transports.Http.Direct;
@@ -17,7 +18,7 @@ public sealed class Http1RequestWriterTests
     public void Write_PostWithEveryHeader_ExactBytes()
     {
         var writer = new ArrayBufferWriter<byte>();
-        var headers = new Http1RequestHeaders
+        var headers = new HttpRequestFields
         {
             Authorization = "Bearer abc.def",
             SessionId = "s-1",
@@ -47,7 +48,7 @@ public sealed class Http1RequestWriterTests
     {
         var writer = new ArrayBufferWriter<byte>();
         var get = new PreEncodedRequest("GET", "/mcp", "h", [new("Accept", "text/event-stream")]);
-        Http1RequestWriter.Write(writer, get, new Http1RequestHeaders { LastEventId = "7" }, ReadOnlySpan<byte>.Empty);
+        Http1RequestWriter.Write(writer, get, new HttpRequestFields { LastEventId = "7" }, ReadOnlySpan<byte>.Empty);
         Assert.Equal("GET /mcp HTTP/1.1\r\nHost: h\r\nAccept: text/event-stream\r\nLast-Event-ID: 7\r\n\r\n", Encoding.ASCII.GetString(writer.WrittenSpan));
         Assert.False(get.IsHead);
         Assert.True(new PreEncodedRequest("HEAD", "/", "h").IsHead);
@@ -67,7 +68,7 @@ public sealed class Http1RequestWriterTests
     {
         var pipe = new Pipe();
         ReadOnlySequence<byte> body = Http1TestInput.Segmented([Encoding.ASCII.GetBytes("{\"a\""), Encoding.ASCII.GetBytes(":1}")]);
-        Http1RequestWriter.Write(pipe.Writer, s_post, new Http1RequestHeaders { SessionId = "s" }, body);
+        Http1RequestWriter.Write(pipe.Writer, s_post, new HttpRequestFields { SessionId = "s" }, body);
         pipe.Writer.Complete();
         Assert.True(pipe.Reader.TryRead(out ReadResult result));
         Assert.Equal(
@@ -87,20 +88,36 @@ public sealed class Http1RequestWriterTests
     [InlineData("a\u007Fb")]
     public void Write_InjectedValue_RefusedBeforeAnyByte(string value)
     {
-        Http1RequestHeaders[] cases =
+        HttpRequestFields[] cases =
         [
             new() { Authorization = value },
             new() { SessionId = value },
             new() { ProtocolVersion = value },
-            new() { LastEventId = value },
+            new() { McpMethod = value },
+            new() { McpName = value },
         ];
-        foreach (Http1RequestHeaders headers in cases)
+
+        // Last-Event-ID may carry any UTF-8 id (WHATWG), so only controls are refused there.
+        HttpRequestFields[] withControls = value.Any(char.IsControl) ? [new() { LastEventId = value }] : [];
+        foreach (HttpRequestFields headers in cases.Concat(withControls))
         {
             var writer = new ArrayBufferWriter<byte>();
             ArgumentException ex = Assert.Throws<ArgumentException>(() => Http1RequestWriter.Write(writer, s_post, headers, "{}"u8));
             Assert.Equal(0, writer.WrittenCount);
             Assert.DoesNotContain(value, ex.Message, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public void Write_NonAsciiLastEventId_GoesOutAsUtf8()
+    {
+        var writer = new ArrayBufferWriter<byte>();
+
+        Http1RequestWriter.Write(writer, s_post, new HttpRequestFields { LastEventId = "caf\u00e9-1", McpMethod = "tools/call", McpName = "echo" }, "{}"u8);
+
+        string text = Encoding.UTF8.GetString(writer.WrittenSpan);
+        Assert.Contains("\r\nLast-Event-ID: caf\u00e9-1\r\n", text, StringComparison.Ordinal);
+        Assert.Contains("\r\nMcp-Method: tools/call\r\nMcp-Name: echo\r\n", text, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -122,7 +139,7 @@ public sealed class Http1RequestWriterTests
     public void Write_Repeated_AllocatesNothing()
     {
         var writer = new ArrayBufferWriter<byte>(4096);
-        var headers = new Http1RequestHeaders { Authorization = "Bearer t", SessionId = "s", ProtocolVersion = "2025-06-18" };
+        var headers = new HttpRequestFields { Authorization = "Bearer t", SessionId = "s", ProtocolVersion = "2025-06-18" };
         byte[] body = new byte[100];
         Http1RequestWriter.Write(writer, s_post, headers, body);
         writer.ResetWrittenCount();
