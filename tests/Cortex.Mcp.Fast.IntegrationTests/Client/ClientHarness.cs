@@ -36,6 +36,16 @@ internal sealed class ClientHarness : IAsyncDisposable
         return new ClientHarness(service, discovery, new NetworkMcpClient(options), options);
     }
 
+    /// <summary>Starts a harness whose client sends through <paramref name="engine"/> (set before <paramref name="configure"/> runs).</summary>
+    public static Task<ClientHarness> StartAsync(HttpEngineKind engine, Action<NetworkMcpClientOptions>? configure = null, TestMcpServiceOptions? serviceOptions = null) =>
+        StartAsync(
+            o =>
+            {
+                o.DefaultServiceOptions.Http.Engine = engine;
+                configure?.Invoke(o);
+            },
+            serviceOptions);
+
     public static JsonElement Json(string json) => JsonDocument.Parse(json).RootElement.Clone();
 
     public ValueTask<ToolResult> Call(string tool, string args = "{}", ToolCallOptions? options = null, CancellationToken cancellationToken = default) =>

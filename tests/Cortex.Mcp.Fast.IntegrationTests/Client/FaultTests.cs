@@ -6,7 +6,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace Cortex.Mcp.Fast.IntegrationTests.Client;
 
 /// <summary>Network faults, retries, the breaker and cancellation over real sockets.</summary>
-public sealed class FaultTests
+public abstract class FaultTests(HttpEngineKind engine)
 {
     [Theory]
     [InlineData(503, 2)]
@@ -18,7 +18,7 @@ public sealed class FaultTests
     [InlineData(409, 1)]
     public async Task Status_IsRetriedOnlyWhenTransient(int status, int expectedRequests)
     {
-        await using var h = await ClientHarness.StartAsync(o => o.DefaultServiceOptions.Retry = new RetryOptions { MaxRetries = 1, BaseDelay = TimeSpan.FromMilliseconds(1) });
+        await using var h = await ClientHarness.StartAsync(engine, o => o.DefaultServiceOptions.Retry = new RetryOptions { MaxRetries = 1, BaseDelay = TimeSpan.FromMilliseconds(1) });
         h.Service.Faults.FailNext("echo", 1, status);
 
         var task = h.Call("echo").AsTask();
@@ -38,7 +38,7 @@ public sealed class FaultTests
     public async Task RetryAfter_IsHonouredOnFakeTime()
     {
         var time = new FakeTimeProvider();
-        await using var h = await ClientHarness.StartAsync(o => o.TimeProvider = time);
+        await using var h = await ClientHarness.StartAsync(engine, o => o.TimeProvider = time);
         h.Service.Faults.FailNext("echo", 1, 503, retryAfter: "3");
 
         var task = h.Call("echo").AsTask();
@@ -57,7 +57,7 @@ public sealed class FaultTests
     public async Task Breaker_OpenAfterFailures_ServerSeesNoRequestsUntilBreakEnds()
     {
         var time = new FakeTimeProvider();
-        await using var h = await ClientHarness.StartAsync(o =>
+        await using var h = await ClientHarness.StartAsync(engine, o =>
         {
             o.TimeProvider = time;
             o.DefaultServiceOptions.Retry = new RetryOptions { MaxRetries = 0 };
@@ -87,7 +87,7 @@ public sealed class FaultTests
     public async Task Breaker_HalfOpenWithManyConcurrentCallers_ExactlyOneProbeReachesTheServer()
     {
         var time = new FakeTimeProvider();
-        await using var h = await ClientHarness.StartAsync(o =>
+        await using var h = await ClientHarness.StartAsync(engine, o =>
         {
             o.TimeProvider = time;
             o.DefaultServiceOptions.Retry = new RetryOptions { MaxRetries = 0 };
@@ -115,7 +115,7 @@ public sealed class FaultTests
     [Fact]
     public async Task Cancel_InFlight_AbortsTheRequestAndIsNotCounted()
     {
-        await using var h = await ClientHarness.StartAsync();
+        await using var h = await ClientHarness.StartAsync(engine);
         h.Service.Faults.Gate.Close();
         using var cts = new CancellationTokenSource();
         var call = h.Call("echo", cancellationToken: cts.Token).AsTask();
@@ -132,7 +132,7 @@ public sealed class FaultTests
     [Fact]
     public async Task QueueFull_FailFastAndWait_BothBehaveOverTheWire()
     {
-        await using var h = await ClientHarness.StartAsync(o =>
+        await using var h = await ClientHarness.StartAsync(engine, o =>
         {
             o.DefaultServiceOptions.Queue.WorkerCount = 1;
             o.DefaultServiceOptions.Queue.Capacity = 1;
@@ -154,7 +154,7 @@ public sealed class FaultTests
     [Fact]
     public async Task Dispose_With1000CallsInFlight_EveryCallEndsTypedAndNoConnectionStaysOpen()
     {
-        var h = await ClientHarness.StartAsync(o =>
+        var h = await ClientHarness.StartAsync(engine, o =>
         {
             o.DefaultServiceOptions.Queue.WorkerCount = 16;
             o.DefaultServiceOptions.Queue.Capacity = 2000;
@@ -178,7 +178,7 @@ public sealed class FaultTests
     [Fact]
     public async Task EndpointChange_MidLoad_NewCallsGoToTheNewEndpointAndTheOldPoolCloses()
     {
-        await using var h = await ClientHarness.StartAsync();
+        await using var h = await ClientHarness.StartAsync(engine);
         await using var second = await TestMcpService.StartAsync();
         for (var i = 0; i < 20; i++)
         {
@@ -202,7 +202,7 @@ public sealed class FaultTests
     [Fact]
     public async Task InvalidToolNames_AreRefusedBeforeAnyIo()
     {
-        await using var h = await ClientHarness.StartAsync();
+        await using var h = await ClientHarness.StartAsync(engine);
         string[] bad = ["../admin", "..", ".", "a/b", "%2F", "%2e%2e", "a\0b", "a b", new string('x', 129), "", "tool\r\nX-Evil: 1", "é"];
 
         foreach (var name in bad)
@@ -242,3 +242,9 @@ public sealed class FaultTests
         }
     }
 }
+
+/// <summary>The suite on the default engine (<see cref="System.Net.Http.SocketsHttpHandler"/>).</summary>
+public sealed class FaultTestsOnSocketsHttpHandler() : FaultTests(HttpEngineKind.SocketsHttpHandler);
+
+/// <summary>The suite on the direct HTTP/1.1 engine.</summary>
+public sealed class FaultTestsOnDirectEngine() : FaultTests(HttpEngineKind.Direct);

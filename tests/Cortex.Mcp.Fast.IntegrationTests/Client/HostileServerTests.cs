@@ -6,7 +6,7 @@ using Cortex.Mcp.Fast.Testing;
 namespace Cortex.Mcp.Fast.IntegrationTests.Client;
 
 /// <summary>Faults Kestrel cannot produce, from a raw TCP server: every one ends in a typed error.</summary>
-public sealed class HostileServerTests
+public abstract class HostileServerTests(HttpEngineKind engine)
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
 
@@ -166,11 +166,12 @@ public sealed class HostileServerTests
         Assert.Equal(1, Volatile.Read(ref connections));
     }
 
-    private static async Task<NetworkMcpClient> ClientFor(RawTcpTestServer server, int retries, Action<McpServiceOptions>? configure = null)
+    private async Task<NetworkMcpClient> ClientFor(RawTcpTestServer server, int retries, Action<McpServiceOptions>? configure = null)
     {
         var discovery = new InMemoryServiceDiscovery();
         await discovery.RegisterAsync("raw", server.BaseAddress);
         var options = new NetworkMcpClientOptions { Discovery = discovery };
+        options.DefaultServiceOptions.Http.Engine = engine;
         options.DefaultServiceOptions.Retry = new RetryOptions { MaxRetries = retries, BaseDelay = TimeSpan.FromMilliseconds(1) };
         configure?.Invoke(options.DefaultServiceOptions);
         return new NetworkMcpClient(options);
@@ -182,3 +183,9 @@ public sealed class HostileServerTests
         return Assert.IsAssignableFrom<ServiceCallException>(ex);
     }
 }
+
+/// <summary>The suite on the default engine (<see cref="System.Net.Http.SocketsHttpHandler"/>).</summary>
+public sealed class HostileServerTestsOnSocketsHttpHandler() : HostileServerTests(HttpEngineKind.SocketsHttpHandler);
+
+/// <summary>The suite on the direct HTTP/1.1 engine.</summary>
+public sealed class HostileServerTestsOnDirectEngine() : HostileServerTests(HttpEngineKind.Direct);

@@ -13,7 +13,7 @@ namespace Cortex.Mcp.Fast.IntegrationTests.Client;
 /// Defects of the REST path fixed by the Http/ and Streams/ rework (main, "Transports: Http/ (engine, …"), over real
 /// sockets. Each test names how the code before that commit failed it.
 /// </summary>
-public sealed class RestHardeningTests
+public abstract class RestHardeningTests(HttpEngineKind engine)
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
 
@@ -106,7 +106,7 @@ public sealed class RestHardeningTests
     {
         var token = "s3cret-" + Guid.NewGuid().ToString("N");
         var logs = new LogCapture();
-        await using var h = await ClientHarness.StartAsync(o =>
+        await using var h = await ClientHarness.StartAsync(engine, o =>
         {
             o.LoggerFactory = logs;
             o.DefaultServiceOptions.Http.BearerTokenProvider = BearerTokenProvider.FromStatic(token);
@@ -262,11 +262,12 @@ public sealed class RestHardeningTests
     private static byte[] Http(int status, string mediaType, byte[] body) =>
         [.. Encoding.ASCII.GetBytes($"HTTP/1.1 {status} X\r\nContent-Type: {mediaType}\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n"), .. body];
 
-    private static async Task<NetworkMcpClient> ClientFor(RawTcpTestServer server, Action<McpServiceOptions>? configure = null, Action<NetworkMcpClientOptions>? configureClient = null)
+    private async Task<NetworkMcpClient> ClientFor(RawTcpTestServer server, Action<McpServiceOptions>? configure = null, Action<NetworkMcpClientOptions>? configureClient = null)
     {
         var discovery = new InMemoryServiceDiscovery();
         await discovery.RegisterAsync("raw", server.BaseAddress);
         var options = new NetworkMcpClientOptions { Discovery = discovery };
+        options.DefaultServiceOptions.Http.Engine = engine;
         options.DefaultServiceOptions.Retry = new RetryOptions { MaxRetries = 0 };
         configure?.Invoke(options.DefaultServiceOptions);
         configureClient?.Invoke(options);
@@ -346,3 +347,9 @@ public sealed class RestHardeningTests
         }
     }
 }
+
+/// <summary>The suite on the default engine (<see cref="System.Net.Http.SocketsHttpHandler"/>).</summary>
+public sealed class RestHardeningTestsOnSocketsHttpHandler() : RestHardeningTests(HttpEngineKind.SocketsHttpHandler);
+
+/// <summary>The suite on the direct HTTP/1.1 engine.</summary>
+public sealed class RestHardeningTestsOnDirectEngine() : RestHardeningTests(HttpEngineKind.Direct);

@@ -7,14 +7,14 @@ using Microsoft.Extensions.Logging;
 namespace Cortex.Mcp.Fast.IntegrationTests.Client;
 
 /// <summary>Bearer tokens (refresh once after a 401, never leaked) and TLS (custom CA, mutual TLS) over real sockets.</summary>
-public sealed class SecurityTests
+public abstract class SecurityTests(HttpEngineKind engine)
 {
     [Fact]
     public async Task Bearer_RotatedToken_IsRefreshedOnceAndTheCallRetriedOnce()
     {
         var issued = 0;
         var provider = BearerTokenProvider.FromDelegate(_ => new ValueTask<string>("token-" + Interlocked.Increment(ref issued)));
-        await using var h = await ClientHarness.StartAsync(o => o.DefaultServiceOptions.Http.BearerTokenProvider = provider, new TestMcpServiceOptions { RequiredBearerToken = "token-1" });
+        await using var h = await ClientHarness.StartAsync(engine, o => o.DefaultServiceOptions.Http.BearerTokenProvider = provider, new TestMcpServiceOptions { RequiredBearerToken = "token-1" });
         (await h.Within(h.Call("echo").AsTask())).Dispose();
 
         h.Service.Faults.ValidBearerToken = "token-2"; // the server rotates: token-1 is now refused
@@ -33,7 +33,7 @@ public sealed class SecurityTests
             await Task.Yield();
             return "token-" + Interlocked.Increment(ref issued);
         });
-        await using var h = await ClientHarness.StartAsync(o =>
+        await using var h = await ClientHarness.StartAsync(engine, o =>
         {
             o.DefaultServiceOptions.Http.BearerTokenProvider = provider;
             o.DefaultServiceOptions.Queue.WorkerCount = 8;
@@ -55,7 +55,7 @@ public sealed class SecurityTests
     {
         var logs = new ConcurrentQueue<string>();
         var provider = BearerTokenProvider.FromStatic("s3cret-token-value");
-        await using var h = await ClientHarness.StartAsync(o =>
+        await using var h = await ClientHarness.StartAsync(engine, o =>
         {
             o.DefaultServiceOptions.Http.BearerTokenProvider = provider;
             o.LoggerFactory = new CapturingLoggerFactory(logs);
@@ -76,6 +76,7 @@ public sealed class SecurityTests
         using var ca = TestCertificates.CreateCa();
         using var serverCertificate = TestCertificates.IssueServerCertificate(ca, "localhost");
         await using var trusted = await ClientHarness.StartAsync(
+            engine,
             o =>
             {
                 o.DefaultServiceOptions.Tls.TrustedRootCertificates = [X509CertificateLoader.LoadCertificate(ca.RawData)];
@@ -86,7 +87,7 @@ public sealed class SecurityTests
         using var ok = await trusted.Within(trusted.Call("echo").AsTask());
         Assert.Equal("https", trusted.Service.BaseAddress.Scheme);
 
-        await using var untrusted = await ClientHarness.StartAsync(serviceOptions: new TestMcpServiceOptions { Certificate = serverCertificate });
+        await using var untrusted = await ClientHarness.StartAsync(engine, serviceOptions: new TestMcpServiceOptions { Certificate = serverCertificate });
         var error = Assert.IsType<ServiceCallException>(await untrusted.FailureOf(untrusted.Call("echo").AsTask()));
         Assert.True(error.RequestNotSent);
         Assert.Equal(1, error.Attempts); // a certificate problem is not transient: not retried
@@ -106,10 +107,10 @@ public sealed class SecurityTests
             tls.ClientCertificates = client is null ? null : [client];
         }
 
-        await using var with = await ClientHarness.StartAsync(o => Tls(o.DefaultServiceOptions.Tls, clientCertificate), serviceOptions);
+        await using var with = await ClientHarness.StartAsync(engine, o => Tls(o.DefaultServiceOptions.Tls, clientCertificate), serviceOptions);
         using var ok = await with.Within(with.Call("echo").AsTask());
 
-        await using var without = await ClientHarness.StartAsync(o => Tls(o.DefaultServiceOptions.Tls, null), serviceOptions);
+        await using var without = await ClientHarness.StartAsync(engine, o => Tls(o.DefaultServiceOptions.Tls, null), serviceOptions);
         Assert.IsAssignableFrom<ServiceCallException>(await without.FailureOf(without.Call("echo").AsTask()));
         Assert.Equal(0, without.Service.Counters.ToolRequests("echo"));
     }
@@ -138,3 +139,9 @@ public sealed class SecurityTests
         }
     }
 }
+
+/// <summary>The suite on the default engine (<see cref="System.Net.Http.SocketsHttpHandler"/>).</summary>
+public sealed class SecurityTestsOnSocketsHttpHandler() : SecurityTests(HttpEngineKind.SocketsHttpHandler);
+
+/// <summary>The suite on the direct HTTP/1.1 engine.</summary>
+public sealed class SecurityTestsOnDirectEngine() : SecurityTests(HttpEngineKind.Direct);

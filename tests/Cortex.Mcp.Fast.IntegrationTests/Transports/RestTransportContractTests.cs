@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http;
 namespace Cortex.Mcp.Fast.IntegrationTests.Transports;
 
 /// <summary>The transport contract for REST+SSE, plus what only REST has: no tools/list, no subscriptions.</summary>
-public sealed class RestTransportContractTests : TransportContractTests
+public class RestTransportContractTests : TransportContractTests
 {
     protected override McpProtocol Protocol => McpProtocol.Rest;
 
@@ -64,4 +64,10 @@ public sealed class RestTransportContractTests : TransportContractTests
         Assert.Equal(FailureKind.HttpStatus, failure.Kind);
         Assert.Equal(404, failure.StatusCode);
     }
+}
+
+/// <summary>The same contract on the direct HTTP/1.1 engine.</summary>
+public sealed class RestDirectTransportContractTests : RestTransportContractTests
+{
+    protected override HttpEngineKind Engine => HttpEngineKind.Direct;
 }

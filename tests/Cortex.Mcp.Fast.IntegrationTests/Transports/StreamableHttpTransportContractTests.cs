@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 namespace Cortex.Mcp.Fast.IntegrationTests.Transports;
 
 /// <summary>The transport contract for MCP Streamable HTTP (the test service's stateless JSON endpoint), plus tools/list.</summary>
-public sealed class StreamableHttpTransportContractTests : TransportContractTests
+public class StreamableHttpTransportContractTests : TransportContractTests
 {
     protected override McpProtocol Protocol => McpProtocol.StreamableHttp;
 
@@ -30,4 +30,10 @@ public sealed class StreamableHttpTransportContractTests : TransportContractTest
 
         Assert.Contains(tools, t => t.Name == "echo");
     }
+}
+
+/// <summary>The same contract on the direct HTTP/1.1 engine.</summary>
+public sealed class StreamableHttpDirectTransportContractTests : StreamableHttpTransportContractTests
+{
+    protected override HttpEngineKind Engine => HttpEngineKind.Direct;
 }

@@ -23,6 +23,9 @@ public abstract class TransportContractTests : IAsyncLifetime
     private TestMcpService? _service;
     private readonly List<IMcpTransport> _transports = [];
 
+    /// <summary>The HTTP engine under test.</summary>
+    protected virtual HttpEngineKind Engine => HttpEngineKind.SocketsHttpHandler;
+
     /// <summary>The protocol under test.</summary>
     protected abstract McpProtocol Protocol { get; }
 
@@ -249,6 +252,7 @@ public abstract class TransportContractTests : IAsyncLifetime
     private protected IMcpTransport Create(Uri? address = null)
     {
         var options = new McpServiceOptions { Protocol = Protocol };
+        options.Http.Engine = Engine;
         var transport = TransportFactory.Create("svc", address ?? EndpointFor(Service.BaseAddress), options, TimeProvider.System);
         _transports.Add(transport);
         return transport;

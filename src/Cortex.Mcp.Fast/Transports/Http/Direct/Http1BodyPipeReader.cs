@@ -82,7 +82,14 @@ internal sealed class Http1BodyPipeReader : PipeReader
     public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
     {
         _examinedAll = _view.Slice(examined).IsEmpty;
-        _view = _view.Slice(consumed);
+        ReadOnlySequence<byte> rest = _view.Slice(consumed);
+
+        // An empty view must not keep pointing into the connection's input: the next piece releases that memory.
+        _view = rest.IsEmpty ? ReadOnlySequence<byte>.Empty : rest;
+        if (rest.IsEmpty)
+        {
+            _viewInCarry = false;
+        }
     }
 
     public override void CancelPendingRead()
