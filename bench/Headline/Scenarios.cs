@@ -21,8 +21,8 @@ public static partial class Scenarios
 {
     public static readonly string[] All =
     [
-        "cortex-rest", "raw-httpclient", "raw-socket", "httpclient-polly", "cortex-mcp", "mcp-sdk",
-        "cortex-mcp-sdkserver", "mcp-sdk-sdkserver", "raw-httpclient-mcp-sdkserver",
+        "cortex-rest", "cortex-rest-direct", "raw-httpclient", "raw-socket", "httpclient-polly", "cortex-mcp", "cortex-mcp-direct", "mcp-sdk",
+        "cortex-mcp-sdkserver", "cortex-mcp-sdkserver-direct", "mcp-sdk-sdkserver", "raw-httpclient-mcp-sdkserver",
     ];
 
     /// <summary>True for the contenders that call the official C# SDK server (the service process must host it).</summary>
@@ -31,21 +31,27 @@ public static partial class Scenarios
     /// <summary>The contender a scenario's ratios are computed against (its own name for a baseline).</summary>
     public static string BaselineOf(string name) => name switch
     {
-        "cortex-rest" or "httpclient-polly" or "raw-socket" => "raw-httpclient",
+        "cortex-rest" or "cortex-rest-direct" or "httpclient-polly" or "raw-socket" => "raw-httpclient",
         "cortex-mcp" => "mcp-sdk",
-        "cortex-mcp-sdkserver" or "mcp-sdk-sdkserver" => "raw-httpclient-mcp-sdkserver",
+
+        // The goal for MCP on the direct engine: no more CPU per call than a raw HttpClient REST call.
+        "cortex-mcp-direct" => "raw-httpclient",
+        "cortex-mcp-sdkserver" or "cortex-mcp-sdkserver-direct" or "mcp-sdk-sdkserver" => "raw-httpclient-mcp-sdkserver",
         _ => name,
     };
 
     public static async Task<CallScenario> CreateAsync(string name, ScenarioEndpoints endpoints, int concurrency, CancellationToken cancellationToken) => name switch
     {
-        "cortex-rest" => await CortexScenario.CreateAsync(name, endpoints.RestBase, McpProtocol.Rest, concurrency, cancellationToken).ConfigureAwait(false),
+        "cortex-rest" => await CortexScenario.CreateAsync(name, endpoints.RestBase, McpProtocol.Rest, HttpEngineKind.SocketsHttpHandler, concurrency, cancellationToken).ConfigureAwait(false),
+        "cortex-rest-direct" => await CortexScenario.CreateAsync(name, endpoints.RestBase, McpProtocol.Rest, HttpEngineKind.Direct, concurrency, cancellationToken).ConfigureAwait(false),
         "raw-httpclient" => new RawHttpClientScenario(endpoints.RestBase, concurrency),
         "raw-socket" => new RawSocketScenario(endpoints.RestBase),
         "httpclient-polly" => new PollyHttpClientScenario(endpoints.RestBase, concurrency),
-        "cortex-mcp" => await CortexScenario.CreateAsync(name, endpoints.McpEndpoint, McpProtocol.StreamableHttp, concurrency, cancellationToken).ConfigureAwait(false),
+        "cortex-mcp" => await CortexScenario.CreateAsync(name, endpoints.McpEndpoint, McpProtocol.StreamableHttp, HttpEngineKind.SocketsHttpHandler, concurrency, cancellationToken).ConfigureAwait(false),
+        "cortex-mcp-direct" => await CortexScenario.CreateAsync(name, endpoints.McpEndpoint, McpProtocol.StreamableHttp, HttpEngineKind.Direct, concurrency, cancellationToken).ConfigureAwait(false),
         "mcp-sdk" => await SdkScenario.CreateAsync(name, endpoints.McpEndpoint, concurrency, cancellationToken).ConfigureAwait(false),
-        "cortex-mcp-sdkserver" => await CortexScenario.CreateAsync(name, SdkServer(endpoints), McpProtocol.StreamableHttp, concurrency, cancellationToken).ConfigureAwait(false),
+        "cortex-mcp-sdkserver" => await CortexScenario.CreateAsync(name, SdkServer(endpoints), McpProtocol.StreamableHttp, HttpEngineKind.SocketsHttpHandler, concurrency, cancellationToken).ConfigureAwait(false),
+        "cortex-mcp-sdkserver-direct" => await CortexScenario.CreateAsync(name, SdkServer(endpoints), McpProtocol.StreamableHttp, HttpEngineKind.Direct, concurrency, cancellationToken).ConfigureAwait(false),
         "mcp-sdk-sdkserver" => await SdkScenario.CreateAsync(name, SdkServer(endpoints), concurrency, cancellationToken).ConfigureAwait(false),
         "raw-httpclient-mcp-sdkserver" => new RawMcpHttpClientScenario(SdkServer(endpoints), concurrency),
         _ => throw new ArgumentException($"Unknown scenario '{name}'. Known: {string.Join(", ", All)}.", nameof(name)),
@@ -64,12 +70,13 @@ public static partial class Scenarios
         private CortexScenario(string name, string baseline, NetworkMcpClient client)
             : base(name, baseline) => _client = client;
 
-        public static async Task<CallScenario> CreateAsync(string name, Uri endpoint, McpProtocol protocol, int concurrency, CancellationToken cancellationToken)
+        public static async Task<CallScenario> CreateAsync(string name, Uri endpoint, McpProtocol protocol, HttpEngineKind engine, int concurrency, CancellationToken cancellationToken)
         {
             var discovery = new InMemoryServiceDiscovery();
             await discovery.RegisterAsync("bench", endpoint, cancellationToken).ConfigureAwait(false);
             var options = new NetworkMcpClientOptions { Discovery = discovery };
             options.DefaultServiceOptions.Protocol = protocol;
+            options.DefaultServiceOptions.Http.Engine = engine;
             options.DefaultServiceOptions.Queue.WorkerCount = Math.Max(1, concurrency);
             options.DefaultServiceOptions.Queue.Capacity = Math.Max(64, concurrency * 4);
             var client = new NetworkMcpClient(options);
