@@ -19,7 +19,9 @@ namespace Cortex.Mcp.Fast.Hosting;
 /// refuses, or a bad combination is a start-up error naming the key. Nothing is dropped silently.</para>
 /// <para>The client is built once, when it is first resolved: its services keep these settings for the life of the
 /// process (a running service works on its own snapshot). Only <c>Services:{name}:Endpoint</c> is followed when the
-/// configuration reloads: the service moves to the new endpoint while the old connections drain.</para>
+/// configuration reloads: the service moves to the new endpoint while the old connections drain. A removed endpoint
+/// leaves a running service on its last endpoint, and a service not connected yet is then no longer found. A reload
+/// with a bad endpoint is logged and changes nothing.</para>
 /// </remarks>
 public sealed class McpClientHostingOptions
 {
