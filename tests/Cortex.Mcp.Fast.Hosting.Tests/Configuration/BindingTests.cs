@@ -182,6 +182,17 @@ public sealed class BindingTests
     }
 
     [Fact]
+    public async Task Resolve_WithoutAHost_InvalidSettingsThrowOnFirstResolution()
+    {
+        var services = new ServiceCollection();
+        services.AddNetworkMcpClient(new ConfigurationBuilder().AddInMemoryCollection(Settings(("Services:a:Queue:Capacity", "0"))).Build().GetSection("Mcp"));
+        await using var provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => provider.GetRequiredService<NetworkMcpClient>());
+        Assert.Equal("Mcp:Services:a:Queue:Capacity: '0' is out of range: Capacity must be between 1 and 1048576.", Assert.Single(error.Failures));
+    }
+
+    [Fact]
     public async Task AddNetworkMcpClient_NamedClients_AreSeparateKeyedSingletons()
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
