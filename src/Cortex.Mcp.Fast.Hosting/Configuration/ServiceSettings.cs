@@ -30,6 +30,7 @@ internal static class ServiceSettings
             ["Http:PooledConnectionLifetime"] = static (o, v) => o.Http.PooledConnectionLifetime = ParseTimeSpan(v),
             ["Http:MinConnections"] = static (o, v) => o.Http.MinConnections = ParseInt(v),
             ["Http:MaxResponseBytes"] = static (o, v) => o.Http.MaxResponseBytes = ParseInt(v),
+            ["Http:Engine"] = static (o, v) => o.Http.Engine = ParseEnum<HttpEngineKind>(v),
             ["Streams:MaxConcurrent"] = static (o, v) => o.Streams.MaxConcurrent = ParseInt(v),
             ["Streams:OpenTimeout"] = static (o, v) => o.Streams.OpenTimeout = ParseTimeSpan(v),
             ["Streams:LineProgressTimeout"] = static (o, v) => o.Streams.LineProgressTimeout = ParseTimeSpan(v),

@@ -37,6 +37,7 @@ public sealed class BindingTests
             ("Services:memory:Http:PooledConnectionLifetime", "00:02:00"),
             ("Services:memory:Http:MinConnections", "2"),
             ("Services:memory:Http:MaxResponseBytes", "4096"),
+            ("Services:memory:Http:Engine", "direct"),
             ("Services:memory:Streams:MaxConcurrent", "6"),
             ("Services:memory:Streams:OpenTimeout", "00:00:07"),
             ("Services:memory:Streams:LineProgressTimeout", "00:00:08"),
@@ -68,8 +69,8 @@ public sealed class BindingTests
         Assert.Equal(McpProtocol.StreamableHttp, o.Protocol);
         Assert.Equal(TimeSpan.FromSeconds(12), o.CallTimeout);
         Assert.Equal((3, 77, QueueFullMode.FailFast), (o.Queue.WorkerCount, o.Queue.Capacity, o.Queue.FullMode));
-        Assert.Equal((TimeSpan.FromSeconds(4), TimeSpan.FromMinutes(2), 2, 4096),
-            (o.Http.ConnectTimeout, o.Http.PooledConnectionLifetime, o.Http.MinConnections, o.Http.MaxResponseBytes));
+        Assert.Equal((TimeSpan.FromSeconds(4), TimeSpan.FromMinutes(2), 2, 4096, HttpEngineKind.Direct),
+            (o.Http.ConnectTimeout, o.Http.PooledConnectionLifetime, o.Http.MinConnections, o.Http.MaxResponseBytes, o.Http.Engine));
         Assert.Equal((6, TimeSpan.FromSeconds(7), TimeSpan.FromSeconds(8), (TimeSpan?)TimeSpan.FromSeconds(9), 2),
             (o.Streams.MaxConcurrent, o.Streams.OpenTimeout, o.Streams.LineProgressTimeout, o.Streams.EventProgressTimeout, o.Streams.MaxReconnectAttempts));
         Assert.True(o.Mcp.UseStatelessRevision);

@@ -51,6 +51,7 @@ public sealed class ValidationTests
         { "Protocol", "1", "must be one of Rest, StreamableHttp, Auto." },
         { "Queue:FullMode", "Wait,FailFast", "must be one of Wait, FailFast." },
         { "Tls:RevocationMode", "Sometimes", "must be one of NoCheck, Online, Offline." },
+        { "Http:Engine", "Curl", "must be one of SocketsHttpHandler, Direct." },
     };
 
     [Theory]
