@@ -31,17 +31,6 @@ public enum McpProtocol
 }
 
 /// <summary>
-/// Answers a request that an MCP server sends to the client (<c>sampling/createMessage</c>,
-/// <c>elicitation/create</c>, <c>roots/list</c>, or another method).
-/// </summary>
-/// <param name="method">The JSON-RPC method name.</param>
-/// <param name="paramsUtf8">The request's <c>params</c> as UTF-8 JSON (empty when absent); valid only during the call.</param>
-/// <param name="cancellationToken">Fires when the client is disposed or the answer is no longer wanted.</param>
-/// <returns>The JSON-RPC <c>result</c> as one UTF-8 JSON value, or null when the method is not handled (the server
-/// then gets error -32601). A thrown exception is answered with error -32603.</returns>
-public delegate ValueTask<byte[]?> McpServerRequestHandler(string method, ReadOnlyMemory<byte> paramsUtf8, CancellationToken cancellationToken);
-
-/// <summary>
 /// Settings of one remote service, grouped by concern: the call queue, the HTTP pool, resource streams, MCP-only
 /// settings, retries, the retry budget, the circuit breaker and TLS.
 /// </summary>

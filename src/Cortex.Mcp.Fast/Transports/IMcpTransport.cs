@@ -57,6 +57,14 @@ internal interface IMcpTransport : IAsyncDisposable
 
     /// <summary>Subscribes to changes of a resource and yields one update per change notice, until cancelled.</summary>
     IAsyncEnumerable<McpResourceUpdate> SubscribeResourceAsync(string uri, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Sends <c>notifications/roots/list_changed</c> on the current session; returns false when there is no session
+    /// yet (the server asks for the roots when it starts one). Protocols without roots fail with
+    /// <see cref="FailureShape.NotSupported"/>.
+    /// </summary>
+    ValueTask<bool> NotifyRootsChangedAsync(CancellationToken cancellationToken) =>
+        throw TransportFailure.NotSupported("the protocol has no roots.");
 }
 
 /// <summary>

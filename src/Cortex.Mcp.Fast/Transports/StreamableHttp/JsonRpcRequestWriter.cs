@@ -26,6 +26,7 @@ internal sealed partial class JsonRpcRequestWriter : IDisposable
     private static readonly JsonEncodedText s_progressToken = JsonEncodedText.Encode("progressToken");
     private static readonly JsonEncodedText s_name = JsonEncodedText.Encode("name");
     private static readonly JsonEncodedText s_version = JsonEncodedText.Encode("version");
+    private static readonly JsonEncodedText s_clientTitle = JsonEncodedText.Encode("title");
     private static readonly JsonEncodedText s_arguments = JsonEncodedText.Encode("arguments");
     private static readonly JsonEncodedText s_cursor = JsonEncodedText.Encode("cursor");
     private static readonly JsonEncodedText s_uri = JsonEncodedText.Encode("uri");
@@ -237,6 +238,12 @@ internal sealed partial class JsonRpcRequestWriter : IDisposable
         json.WriteStartObject();
         json.WriteString(s_name, _identity.EncodedName);
         json.WriteString(s_version, _identity.EncodedVersion);
+        if (_identity.EncodedTitle is { } title)
+        {
+            // Spec (2025-06-18 lifecycle): Implementation has an optional "title", "intended for UI and end-user contexts".
+            json.WriteString(s_clientTitle, title);
+        }
+
         json.WriteEndObject();
     }
 

@@ -27,7 +27,7 @@ internal delegate void RequestBodyWriter<TState>(JsonRpcRequestWriter writer, IB
 /// requests (tools/list, resources/read, subscribe) do not run on workers and resume in place.</para>
 /// <para>Thread-safe; one instance per endpoint, shared by the service's workers and streams.</para>
 /// </remarks>
-internal sealed class StreamableHttpTransport : IMcpTransport
+internal sealed partial class StreamableHttpTransport : IMcpTransport
 {
     /// <summary>Pages of tools/list read at most (a hostile server cannot make us loop).</summary>
     private const int MaxToolPages = 100;
@@ -42,6 +42,7 @@ internal sealed class StreamableHttpTransport : IMcpTransport
     private readonly ReplyResumer _resumer;
     private readonly StallMonitor _stallMonitor;
     private readonly KeyValuePair<string, object?> _serviceTag;
+    private readonly ServerRequestHandlers _handlers;
 
     /// <summary>Creates the transport.</summary>
     /// <param name="service">The service name, for telemetry tags only (errors are named by the caller).</param>
@@ -62,11 +63,10 @@ internal sealed class StreamableHttpTransport : IMcpTransport
         _hub = new SubscriptionHub(options, timeProvider, _stallMonitor, OnReconnect, _disposed.Token);
         var router = new McpMessageRouter(_hub, redactor);
         _exchange = new JsonRpcExchange(_http, endpoint, options, timeProvider, auth, redactor, router, _stallMonitor, _disposed.Token);
-        var identity = new McpClientIdentity(
-            "Cortex.Mcp.Fast",
-            typeof(StreamableHttpTransport).Assembly.GetName().Version?.ToString(3) ?? "1.0.0",
-            _exchange.Responder.HasHandler ? McpClientCapabilities.Sampling | McpClientCapabilities.Elicitation | McpClientCapabilities.Roots : McpClientCapabilities.None);
-        _sessions = new McpSessionManager(_exchange, options, identity, timeProvider, _disposed.Token);
+        // The client declares exactly the capabilities it has handlers for (StreamableHttpTransport.ClientFeatures.cs).
+        _handlers = new ServerRequestHandlers(service, options.Mcp, timeProvider);
+        _exchange.Responder.Attach(_handlers);
+        _sessions = new McpSessionManager(_exchange, options, _handlers.Identity, timeProvider, _disposed.Token);
         _resumer = new ReplyResumer(_exchange, _sessions, options.Streams, timeProvider, OnReconnect);
         _hub.Attach(_sessions, _exchange, router, SendSubscriptionAsync);
         if (_exchange.Responder.HasHandler)

@@ -100,34 +100,34 @@ public sealed class ScriptedStandaloneStreamTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task ServerRequestHandler_OpensTheStandaloneStream_WhereTheServerSendsItsRequests()
+    public async Task SamplingHandler_OpensTheStandaloneStream_WhereTheServerSendsItsRequests()
     {
         // Defect: the standalone stream was opened only for subscriptions, so a sampling request sent on it was
         // dropped by the server and the tool call that needed it hung to its deadline.
-        var invoked = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var client = await CreateClientAsync(TimeProvider.System, (method, _, _) =>
+        var invoked = new TaskCompletionSource<McpSamplingRequest>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var client = await CreateClientAsync(TimeProvider.System, (request, _) =>
         {
-            invoked.TrySetResult(method);
-            return new ValueTask<byte[]?>("""{"role":"assistant","content":{"type":"text","text":"sampled"},"model":"m"}"""u8.ToArray());
+            invoked.TrySetResult(request);
+            return ValueTask.FromResult(new McpSamplingResult { Content = McpContentBlock.FromText("sampled"), Model = "m" });
         });
         using var cts = new CancellationTokenSource(Bound);
 
         using var result = await client.CallToolAsync("mcp", "ask", default(JsonElement), cancellationToken: cts.Token);
 
-        Assert.Equal("sampling/createMessage", await invoked.Task.WaitAsync(cts.Token));
+        Assert.Equal(5, (await invoked.Task.WaitAsync(cts.Token)).MaxTokens);
         Assert.Contains("sampled", await _answer.Task.WaitAsync(cts.Token), StringComparison.Ordinal);
         Assert.Equal("sampled", result.Json.GetProperty("content")[0].GetProperty("text").GetString());
         Assert.True(Assert.IsType<StreamableHttpTransport>(client.GetTransport("mcp")).StandaloneOpens >= 1);
     }
 
-    private async Task<NetworkMcpClient> CreateClientAsync(TimeProvider clock, McpServerRequestHandler? handler = null)
+    private async Task<NetworkMcpClient> CreateClientAsync(TimeProvider clock, McpSamplingHandler? sampling = null)
     {
         var discovery = new InMemoryServiceDiscovery();
         await discovery.RegisterAsync("mcp", _endpoint);
         var options = new NetworkMcpClientOptions { Discovery = discovery, TimeProvider = clock };
         options.DefaultServiceOptions.Protocol = McpProtocol.StreamableHttp;
         options.DefaultServiceOptions.Retry.MaxRetries = 0;
-        options.DefaultServiceOptions.Mcp.ServerRequestHandler = handler;
+        options.DefaultServiceOptions.Mcp.SamplingHandler = sampling;
         return new NetworkMcpClient(options);
     }
 
