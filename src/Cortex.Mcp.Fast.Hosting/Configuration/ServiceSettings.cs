@@ -37,6 +37,12 @@ internal static class ServiceSettings
             ["Streams:EventProgressTimeout"] = static (o, v) => o.Streams.EventProgressTimeout = v.Length == 0 ? null : ParseTimeSpan(v),
             ["Streams:MaxReconnectAttempts"] = static (o, v) => o.Streams.MaxReconnectAttempts = ParseInt(v),
             ["Mcp:UseStatelessRevision"] = static (o, v) => o.Mcp.UseStatelessRevision = ParseBool(v),
+            ["Mcp:ClientName"] = static (o, v) => o.Mcp.ClientName = v,
+            ["Mcp:ClientVersion"] = static (o, v) => o.Mcp.ClientVersion = v,
+            ["Mcp:ClientTitle"] = static (o, v) => o.Mcp.ClientTitle = v.Length == 0 ? null : v,
+            ["Mcp:ElicitationModes"] = static (o, v) => o.Mcp.ElicitationModes = ParseEnum<McpElicitationModes>(v),
+            ["Mcp:ApplyElicitationDefaults"] = static (o, v) => o.Mcp.ApplyElicitationDefaults = ParseBool(v),
+            ["Mcp:ServerRequestTimeout"] = static (o, v) => o.Mcp.ServerRequestTimeout = ParseTimeSpan(v),
             ["Retry:MaxRetries"] = static (o, v) => o.Retry.MaxRetries = ParseInt(v),
             ["Retry:BaseDelay"] = static (o, v) => o.Retry.BaseDelay = ParseTimeSpan(v),
             ["Retry:MaxDelay"] = static (o, v) => o.Retry.MaxDelay = ParseTimeSpan(v),
@@ -56,6 +62,7 @@ internal static class ServiceSettings
     /// <summary>Keys whose empty value means "none" (null) rather than "not set".</summary>
     public static bool AcceptsEmpty(string key) =>
         key.Equals("Streams:EventProgressTimeout", StringComparison.OrdinalIgnoreCase)
+        || key.Equals("Mcp:ClientTitle", StringComparison.OrdinalIgnoreCase)
         || key.Equals("CircuitBreaker:FailureRatio", StringComparison.OrdinalIgnoreCase);
 
     private static int ParseInt(string value) =>

@@ -18,6 +18,9 @@ public sealed class BindingTests
     {
         "Http:BearerTokenProvider",
         "Mcp:ServerRequestHandler",
+        "Mcp:SamplingHandler",
+        "Mcp:ElicitationHandler",
+        "Mcp:RootsHandler",
         "Tls:TrustedRootCertificates",
         "Tls:RemoteCertificateValidation",
         "Tls:ClientCertificates",
