@@ -27,7 +27,7 @@ internal delegate void RequestBodyWriter<TState>(JsonRpcRequestWriter writer, IB
 /// requests (tools/list, resources/read, subscribe) do not run on workers and resume in place.</para>
 /// <para>Thread-safe; one instance per endpoint, shared by the service's workers and streams.</para>
 /// </remarks>
-internal sealed class StreamableHttpTransport : IMcpTransport
+internal sealed partial class StreamableHttpTransport : IMcpTransport
 {
     /// <summary>Pages of tools/list read at most (a hostile server cannot make us loop).</summary>
     private const int MaxToolPages = 100;
@@ -48,7 +48,8 @@ internal sealed class StreamableHttpTransport : IMcpTransport
     /// <param name="endpoint">The MCP endpoint URL, used exactly as configured.</param>
     /// <param name="options">The service's settings snapshot.</param>
     /// <param name="timeProvider">The clock.</param>
-    public StreamableHttpTransport(string service, Uri endpoint, McpServiceOptions options, TimeProvider timeProvider)
+    /// <param name="notifications">The caller's notification handlers of the service, or null.</param>
+    public StreamableHttpTransport(string service, Uri endpoint, McpServiceOptions options, TimeProvider timeProvider, Operations.McpNotificationHandlers? notifications = null)
     {
         _options = options;
         _timeProvider = timeProvider;
@@ -60,7 +61,7 @@ internal sealed class StreamableHttpTransport : IMcpTransport
         var redactor = new SecretRedactor(auth);
         _stallMonitor = new StallMonitor(timeProvider);
         _hub = new SubscriptionHub(options, timeProvider, _stallMonitor, OnReconnect, _disposed.Token);
-        var router = new McpMessageRouter(_hub, redactor);
+        var router = new McpMessageRouter(_hub, redactor, notifications);
         _exchange = new JsonRpcExchange(_http, endpoint, options, timeProvider, auth, redactor, router, _stallMonitor, _disposed.Token);
         var identity = new McpClientIdentity(
             "Cortex.Mcp.Fast",
