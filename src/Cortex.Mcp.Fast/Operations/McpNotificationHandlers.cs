@@ -19,6 +19,12 @@ internal sealed class McpNotificationHandlers(string service)
     private readonly Lock _gate = new();
     private Registration[] _registrations = [];
 
+    /// <summary>
+    /// Raised after each registration: a transport then opens the session's standalone stream, where servers send
+    /// notifications that belong to no request.
+    /// </summary>
+    public event Action? Registered;
+
     /// <summary>True when no handler is registered (the router then does no work at all).</summary>
     public bool IsEmpty => Volatile.Read(ref _registrations).Length == 0;
 
@@ -31,6 +37,7 @@ internal sealed class McpNotificationHandlers(string service)
             _registrations = [.. _registrations, registration];
         }
 
+        Registered?.Invoke();
         return registration;
     }
 

@@ -36,6 +36,31 @@ internal sealed partial class StreamableHttpTransport
         return session.ServerInfo ?? McpResultParsers.Stateless(session.ProtocolVersion);
     }
 
+    /// <summary>
+    /// Follows the caller's notification handlers: once any is registered, the session's standalone stream is kept
+    /// open, because servers send notifications that belong to no request (list_changed, log lines) only there.
+    /// </summary>
+    private void AttachNotifications()
+    {
+        if (_notifications is { } handlers)
+        {
+            handlers.Registered += _hub.KeepOpen;
+            if (!handlers.IsEmpty)
+            {
+                _hub.KeepOpen();
+            }
+        }
+    }
+
+    /// <summary>Stops following the handlers (they outlive this transport).</summary>
+    private void DetachNotifications()
+    {
+        if (_notifications is { } handlers)
+        {
+            handlers.Registered -= _hub.KeepOpen;
+        }
+    }
+
     /// <summary>The state a request body is written from (no closure per request).</summary>
     private readonly record struct OperationBody<TState>(McpRequest Request, TState State, McpParamsWriter<TState>? WriteParams);
 }

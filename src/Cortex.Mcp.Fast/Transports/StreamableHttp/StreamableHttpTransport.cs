@@ -42,6 +42,7 @@ internal sealed partial class StreamableHttpTransport : IMcpTransport
     private readonly ReplyResumer _resumer;
     private readonly StallMonitor _stallMonitor;
     private readonly KeyValuePair<string, object?> _serviceTag;
+    private readonly Operations.McpNotificationHandlers? _notifications;
 
     /// <summary>Creates the transport.</summary>
     /// <param name="service">The service name, for telemetry tags only (errors are named by the caller).</param>
@@ -76,6 +77,9 @@ internal sealed partial class StreamableHttpTransport : IMcpTransport
             // none is open: a client that declares those capabilities keeps it open from the first session on.
             _sessions.SessionStarted += _ => _hub.KeepOpen();
         }
+
+        _notifications = notifications;
+        AttachNotifications();
     }
 
     public Uri Address => _http.BaseAddress;
@@ -259,6 +263,7 @@ internal sealed partial class StreamableHttpTransport : IMcpTransport
             return;
         }
 
+        DetachNotifications();
         await _disposed.CancelAsync().ConfigureAwait(false);
         await _sessions.EndAsync().ConfigureAwait(false);
         _stallMonitor.Dispose();
