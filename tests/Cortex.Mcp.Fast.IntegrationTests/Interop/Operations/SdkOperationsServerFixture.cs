@@ -23,8 +23,19 @@ namespace Cortex.Mcp.Fast.IntegrationTests.Interop.Operations;
 /// repeats its cursor (a hostile pager), prompts, completion, logging, and a structured-output tool. It records
 /// what it received so that tests can assert the wire, not just the client's view.
 /// </summary>
-public sealed class SdkOperationsServerFixture : IAsyncLifetime
+public class SdkOperationsServerFixture : IAsyncLifetime
 {
+    private readonly HttpServerSessionMode _mode;
+
+    /// <summary>A stateful server (sessions, standalone stream).</summary>
+    public SdkOperationsServerFixture()
+        : this(HttpServerSessionMode.Stateful)
+    {
+    }
+
+    /// <summary>A server in <paramref name="mode"/>.</summary>
+    protected SdkOperationsServerFixture(HttpServerSessionMode mode) => _mode = mode;
+
     /// <summary>Resources served by the paged list.</summary>
     public const int ResourceCount = 25;
 
@@ -68,7 +79,7 @@ public sealed class SdkOperationsServerFixture : IAsyncLifetime
                 o.ServerInfo = new Implementation { Name = "cortex-ops-sdk", Version = "2.0.0", Title = "Operations server" };
                 o.ServerInstructions = Instructions;
             })
-            .WithHttpTransport(o => o.SessionMode = HttpServerSessionMode.Stateful)
+            .WithHttpTransport(o => o.SessionMode = _mode)
             .WithTools<SdkOperationsTools>()
             .WithPrompts<SdkOperationsPrompts>()
             .WithListResourcesHandler((request, _) =>
@@ -129,6 +140,9 @@ public sealed class SdkOperationsServerFixture : IAsyncLifetime
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
+
+/// <summary>The same server without sessions: it also serves revision 2026-07-28 (no initialize, Mcp-* headers).</summary>
+public sealed class SdkOperationsStatelessServerFixture() : SdkOperationsServerFixture(HttpServerSessionMode.Stateless);
 
 /// <summary>A weather report (the structured output of <see cref="SdkOperationsTools.Weather"/>).</summary>
 public sealed class WeatherReport

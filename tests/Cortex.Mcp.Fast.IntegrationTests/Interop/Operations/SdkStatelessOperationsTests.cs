@@ -45,3 +45,22 @@ public sealed class SdkStatelessOperationsTests(SdkStatelessServerFixture server
         Assert.Contains(resources, r => r.Uri == SdkInteropResources.TextUri);
     }
 }
+
+/// <summary>Prompts, completion and paged lists over revision 2026-07-28, where the server checks that the
+/// <c>Mcp-Name</c> header matches the body (prompts/get) and every request carries its own metadata.</summary>
+public sealed class SdkStatelessRevisionOperationsTests(SdkOperationsStatelessServerFixture server) : IClassFixture<SdkOperationsStatelessServerFixture>
+{
+    [Fact]
+    public async Task GetPromptCompleteAndPagedList_OverRevision2026()
+    {
+        await using var client = await CreateAsync(server.Endpoint, configure: o => o.Mcp.UseStatelessRevision = true);
+        var prompt = await client.GetPromptAsync("mcp", "greet", new Dictionary<string, string> { ["name"] = "Lin" }).AsTask().WaitAsync(Bound);
+        Assert.Equal("Hello, Lin!", Assert.Single(prompt.Messages).Text);
+
+        var completion = await client.CompleteAsync("mcp", McpCompletionReference.ForPrompt("greet"), "name", "be").AsTask().WaitAsync(Bound);
+        Assert.Equal(["beta"], completion.Values);
+
+        var resources = await client.ListResourcesAsync("mcp").AsTask().WaitAsync(Bound);
+        Assert.Equal(SdkOperationsServerFixture.ResourceCount, resources.Count);
+    }
+}
