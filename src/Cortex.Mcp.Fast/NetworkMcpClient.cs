@@ -130,14 +130,18 @@ public sealed partial class NetworkMcpClient : IAsyncDisposable
         return Enqueue(service, tool, bytes, options, cancellationToken);
     }
 
-    /// <summary>Calls a tool with typed arguments and reads a typed result (AOT-safe; the pooled result is released at once).</summary>
+    /// <summary>
+    /// Calls a tool with typed arguments and reads its structured result as <typeparamref name="TResult"/> (AOT-safe;
+    /// the pooled result is released at once): see <see cref="ToolResult.DeserializeStructuredContent{T}"/>.
+    /// </summary>
+    /// <exception cref="ServiceProtocolException">The result has no structured content matching <typeparamref name="TResult"/>.</exception>
     public async ValueTask<TResult?> CallToolAsync<TArguments, TResult>(string service, string tool, TArguments arguments, JsonTypeInfo<TArguments> argumentsTypeInfo, JsonTypeInfo<TResult> resultTypeInfo, ToolCallOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(resultTypeInfo);
         using var result = await CallToolAsync(service, tool, arguments, argumentsTypeInfo, options, cancellationToken).ConfigureAwait(false);
         try
         {
-            return result.Deserialize(resultTypeInfo);
+            return result.DeserializeStructuredContent(resultTypeInfo);
         }
         catch (JsonException ex)
         {
@@ -291,7 +295,7 @@ public sealed partial class NetworkMcpClient : IAsyncDisposable
         IMcpTransport transport;
         try
         {
-            transport = TransportFactory.Create(service, address, options, _options.TimeProvider);
+            transport = TransportFactory.Create(service, address, options, _options.TimeProvider, NotificationHandlersOf(service));
         }
         catch (Exception ex) when (ex is ArgumentException or NotSupportedException or UriFormatException)
         {

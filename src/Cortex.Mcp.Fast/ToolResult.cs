@@ -13,7 +13,7 @@ namespace Cortex.Mcp.Fast;
 /// <see cref="Deserialize{T}"/> reads the bytes directly with source-generated metadata (AOT-safe).
 /// Not thread-safe for concurrent disposal.
 /// </remarks>
-public sealed class ToolResult : IDisposable
+public sealed partial class ToolResult : IDisposable
 {
     private byte[]? _buffer;
     private readonly int _offset;

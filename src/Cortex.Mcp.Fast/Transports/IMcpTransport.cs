@@ -1,4 +1,5 @@
 using Cortex.Mcp.Fast.Errors;
+using Cortex.Mcp.Fast.Operations;
 
 namespace Cortex.Mcp.Fast.Transports;
 
@@ -65,6 +66,24 @@ internal interface IMcpTransport : IAsyncDisposable
     /// </summary>
     ValueTask<bool> NotifyRootsChangedAsync(CancellationToken cancellationToken) =>
         throw TransportFailure.NotSupported("the protocol has no roots.");
+
+    /// <summary>
+    /// Sends one MCP request other than tools/call (a list page, prompts/get, completion/complete, logging/setLevel,
+    /// ping) and reads its result with <paramref name="parse"/> while the reply is held; the reply's memory is back
+    /// in its pool when this completes. Protocols without MCP operations fail with <see cref="FailureShape.NotSupported"/>
+    /// (the default, so that test doubles need not implement it).
+    /// </summary>
+    /// <param name="request">The method, its <c>Mcp-Name</c> and the caller's options (<c>_meta</c>, trace context).</param>
+    /// <param name="state">What <paramref name="writeParams"/> writes from.</param>
+    /// <param name="writeParams">Writes the members of <c>params</c>, or null for none.</param>
+    /// <param name="parse">Reads the raw <c>result</c>.</param>
+    /// <param name="cancellationToken">Aborts the request.</param>
+    ValueTask<T> SendRequestAsync<TState, T>(McpRequest request, TState state, McpParamsWriter<TState>? writeParams, McpResultParser<T> parse, CancellationToken cancellationToken) =>
+        ValueTask.FromException<T>(TransportFailure.NotSupported($"this protocol has no {request.Method.Text}."));
+
+    /// <summary>The server's description and the negotiated revision (starts the session when needed).</summary>
+    ValueTask<McpServerInfo> GetServerInfoAsync(CancellationToken cancellationToken) =>
+        ValueTask.FromException<McpServerInfo>(TransportFailure.NotSupported("this protocol has no server description."));
 }
 
 /// <summary>

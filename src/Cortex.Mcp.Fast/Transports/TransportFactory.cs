@@ -1,3 +1,4 @@
+using Cortex.Mcp.Fast.Operations;
 using Cortex.Mcp.Fast.Transports.Rest;
 using Cortex.Mcp.Fast.Transports.StreamableHttp;
 
@@ -6,10 +7,11 @@ namespace Cortex.Mcp.Fast.Transports;
 /// <summary>Creates the transport of the protocol a service is configured for.</summary>
 internal static class TransportFactory
 {
-    public static IMcpTransport Create(string service, Uri endpoint, McpServiceOptions options, TimeProvider timeProvider) => Resolve(options.Protocol, endpoint) switch
+    /// <summary>Creates the transport; <paramref name="notifications"/> receive the MCP notifications of the service.</summary>
+    public static IMcpTransport Create(string service, Uri endpoint, McpServiceOptions options, TimeProvider timeProvider, McpNotificationHandlers? notifications = null) => Resolve(options.Protocol, endpoint) switch
     {
         McpProtocol.Rest => new RestTransport(service, endpoint, options, timeProvider),
-        McpProtocol.StreamableHttp => new StreamableHttpTransport(service, endpoint, options, timeProvider),
+        McpProtocol.StreamableHttp => new StreamableHttpTransport(service, endpoint, options, timeProvider, notifications),
         var other => throw new NotSupportedException($"Protocol {other} is not supported."),
     };
 

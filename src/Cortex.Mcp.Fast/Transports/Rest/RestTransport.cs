@@ -16,7 +16,7 @@ namespace Cortex.Mcp.Fast.Transports.Rest;
 /// </summary>
 /// <remarks>Thread-safe; one instance per endpoint, shared by the service's workers and streams. Failures are
 /// reported as <see cref="TransportFailure"/>s.</remarks>
-internal sealed class RestTransport : IMcpTransport
+internal sealed partial class RestTransport : IMcpTransport
 {
     private readonly IHttpEngine _http;
     private readonly McpServiceOptions _options;

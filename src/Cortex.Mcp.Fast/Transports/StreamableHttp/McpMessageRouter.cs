@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Cortex.Mcp.Fast.Errors;
+using Cortex.Mcp.Fast.Operations;
 using Cortex.Mcp.Fast.Transports.Http;
 
 namespace Cortex.Mcp.Fast.Transports.StreamableHttp;
@@ -18,7 +19,7 @@ namespace Cortex.Mcp.Fast.Transports.StreamableHttp;
 /// must not end every subscription.</para>
 /// <para>Thread-safe: it keeps no state of its own.</para>
 /// </remarks>
-internal sealed class McpMessageRouter(SubscriptionHub hub, SecretRedactor redactor)
+internal sealed class McpMessageRouter(SubscriptionHub hub, SecretRedactor redactor, McpNotificationHandlers? notifications = null)
 {
     /// <summary>Routes one payload.</summary>
     /// <param name="payload">An SSE <c>data</c> or a JSON body.</param>
@@ -72,29 +73,14 @@ internal sealed class McpMessageRouter(SubscriptionHub hub, SecretRedactor redac
                 return;
 
             case JsonRpcMessageKind.Notification:
-                switch (message.Method)
+                HandleNotification(in message, session, waiting);
+                if (notifications is { IsEmpty: false } handlers)
                 {
-                    case McpMethod.Progress:
-                        if (waiting is { Completed: false } && McpPayloadReader.TryReadProgress(message.Params, out var progress)
-                            && progress.ProgressToken.TryGetNumber(out var token) && token == waiting.Id)
-                        {
-                            waiting.ReportProgress(progress);
-                        }
-
-                        return;
-                    case McpMethod.ToolsListChanged:
-                        session.Tools = null;
-                        return;
-                    case McpMethod.ResourcesUpdated:
-                        if (McpPayloadReader.TryReadResourceUpdated(message.Params, out var uri) && uri is not null)
-                        {
-                            hub.Publish(uri);
-                        }
-
-                        return;
-                    default:
-                        return;
+                    // After the client's own handling, so a handler that lists again sees the invalidated cache.
+                    Publish(handlers, in message);
                 }
+
+                return;
 
             case JsonRpcMessageKind.Request:
                 (serverRequests ??= []).Add(new ServerRequest(message.Method, message.GetMethodName() ?? string.Empty, message.RawId.ToArray(), message.Params.ToArray()));
@@ -102,6 +88,54 @@ internal sealed class McpMessageRouter(SubscriptionHub hub, SecretRedactor redac
 
             default:
                 return;
+        }
+    }
+
+    /// <summary>What the client itself does with a notification: progress, cache invalidation, subscriptions.</summary>
+    private void HandleNotification(in JsonRpcMessage message, McpSession session, McpPendingRequest? waiting)
+    {
+        switch (message.Method)
+        {
+            case McpMethod.Progress:
+                if (waiting is { Completed: false } && McpPayloadReader.TryReadProgress(message.Params, out var progress)
+                    && progress.ProgressToken.TryGetNumber(out var token) && token == waiting.Id)
+                {
+                    waiting.ReportProgress(progress);
+                }
+
+                return;
+            case McpMethod.ToolsListChanged:
+                session.Tools = null;
+                return;
+            case McpMethod.ResourcesUpdated:
+                if (McpPayloadReader.TryReadResourceUpdated(message.Params, out var uri) && uri is not null)
+                {
+                    hub.Publish(uri);
+                }
+
+                return;
+            default:
+                return;
+        }
+    }
+
+    /// <summary>Hands a notification to the caller's handlers; the method name is a constant for the known ones.</summary>
+    private static void Publish(McpNotificationHandlers handlers, in JsonRpcMessage message)
+    {
+        var name = message.Method switch
+        {
+            McpMethod.Progress => McpNotificationMethods.Progress,
+            McpMethod.LogMessage => McpNotificationMethods.Message,
+            McpMethod.Cancelled => McpNotificationMethods.Cancelled,
+            McpMethod.ResourcesUpdated => McpNotificationMethods.ResourcesUpdated,
+            McpMethod.ToolsListChanged => McpNotificationMethods.ToolsListChanged,
+            McpMethod.ResourcesListChanged => McpNotificationMethods.ResourcesListChanged,
+            McpMethod.PromptsListChanged => McpNotificationMethods.PromptsListChanged,
+            _ => message.GetMethodName(),
+        };
+        if (name is not null && handlers.Wants(name))
+        {
+            handlers.Publish(name, message.Params);
         }
     }
 

@@ -43,6 +43,9 @@ internal enum McpMethod : byte
 
     /// <summary><c>roots/list</c>: server→client request; needs the roots capability.</summary>
     RootsList,
+
+    /// <summary><c>notifications/prompts/list_changed</c>.</summary>
+    PromptsListChanged,
 }
 
 /// <summary>Method names as UTF-8, and recognition of <see cref="McpMethod"/> from a reader positioned on a name.</summary>
@@ -58,6 +61,7 @@ internal static class McpMethods
         ("notifications/cancelled"u8.ToArray(), McpMethod.Cancelled),
         ("notifications/tools/list_changed"u8.ToArray(), McpMethod.ToolsListChanged),
         ("notifications/resources/list_changed"u8.ToArray(), McpMethod.ResourcesListChanged),
+        ("notifications/prompts/list_changed"u8.ToArray(), McpMethod.PromptsListChanged),
         ("sampling/createMessage"u8.ToArray(), McpMethod.SamplingCreateMessage),
         ("elicitation/create"u8.ToArray(), McpMethod.ElicitationCreate),
         ("roots/list"u8.ToArray(), McpMethod.RootsList),

@@ -104,7 +104,7 @@ internal sealed class McpPendingRequest : IDisposable
 
         var buffer = ResultBuffer ?? throw new InvalidOperationException("No result.");
         ResultBuffer = null;
-        return new ToolResult(buffer, ResultOffset, ResultLength, pooled: true);
+        return new ToolResult(buffer, ResultOffset, ResultLength, pooled: true) { IsMcpEnvelope = true };
     }
 
     public void CompleteWithResult(ReadOnlySpan<byte> result)

@@ -49,32 +49,8 @@ internal static class McpResultReader
     /// <exception cref="TransportFailure">The page is not a tools list.</exception>
     public static string? ReadToolsPage(ReadOnlyMemory<byte> result, List<McpToolInfo> tools)
     {
-        try
-        {
-            using var document = JsonDocument.Parse(result, new JsonDocumentOptions { MaxDepth = JsonRpcMessageReader.MaxDepth });
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("tools"u8, out var items) || items.ValueKind != JsonValueKind.Array)
-            {
-                throw TransportFailure.Protocol("the server answered tools/list without a tools array.", status: 200);
-            }
-
-            foreach (var item in items.EnumerateArray())
-            {
-                if (item.ValueKind != JsonValueKind.Object || !item.TryGetProperty("name"u8, out var name) || name.ValueKind != JsonValueKind.String)
-                {
-                    continue; // a nameless entry cannot be called; skip it
-                }
-
-                var description = item.TryGetProperty("description"u8, out var d) && d.ValueKind == JsonValueKind.String ? d.GetString() : null;
-                var schema = item.TryGetProperty("inputSchema"u8, out var s) ? s.Clone() : default;
-                tools.Add(new McpToolInfo(name.GetString()!, description, schema));
-            }
-
-            return root.TryGetProperty("nextCursor"u8, out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
-        }
-        catch (JsonException ex)
-        {
-            throw TransportFailure.Protocol("the server answered tools/list with invalid JSON.", ex, 200);
-        }
+        var page = Operations.McpResultParsers.ToolsPage(result);
+        tools.AddRange(page.Items);
+        return page.NextCursor;
     }
 }

@@ -38,6 +38,9 @@ internal sealed class McpSession
     /// <summary>True for the provisional session of an initialize request: no <c>MCP-Protocol-Version</c> header yet.</summary>
     public bool IsHandshake { get; init; }
 
+    /// <summary>What the server said about itself in <c>initialize</c>; null for a session without a handshake.</summary>
+    public McpServerInfo? ServerInfo { get; init; }
+
     /// <summary>Request ids of this session.</summary>
     public JsonRpcIdGenerator Ids { get; }
 

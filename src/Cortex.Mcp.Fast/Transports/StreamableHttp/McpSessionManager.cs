@@ -152,6 +152,7 @@ internal sealed class McpSessionManager
 
         var (result, length) = request.TakeResult();
         string? version;
+        McpServerInfo serverInfo;
         try
         {
             if (!McpPayloadReader.TryReadInitializeProtocolVersion(result.AsSpan(0, length), out version) || !McpProtocolVersions.IsAcceptedFromServer(version))
@@ -159,6 +160,8 @@ internal sealed class McpSessionManager
                 // Spec (2025-11-25 lifecycle): "If the client does not support the version in the server's response, it SHOULD disconnect."
                 throw TransportFailure.Protocol("the server answered initialize with a protocol version this client does not support.");
             }
+
+            serverInfo = Operations.McpResultParsers.ReadServerInfo(result.AsMemory(0, length), version!);
         }
         finally
         {
@@ -173,7 +176,7 @@ internal sealed class McpSessionManager
             throw TransportFailure.Protocol($"the server issued an unusable Mcp-Session-Id ({validation}).");
         }
 
-        var session = new McpSession(validation == SessionIdValidation.Valid ? sessionId : null, version!, _identity, ids, generation);
+        var session = new McpSession(validation == SessionIdValidation.Valid ? sessionId : null, version!, _identity, ids, generation) { ServerInfo = serverInfo };
         using (var body = new PooledBufferWriter(64))
         {
             var writer = session.Writers.Get();

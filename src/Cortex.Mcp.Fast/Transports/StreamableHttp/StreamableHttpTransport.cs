@@ -43,13 +43,15 @@ internal sealed partial class StreamableHttpTransport : IMcpTransport
     private readonly StallMonitor _stallMonitor;
     private readonly KeyValuePair<string, object?> _serviceTag;
     private readonly ServerRequestHandlers _handlers;
+    private readonly Operations.McpNotificationHandlers? _notifications;
 
     /// <summary>Creates the transport.</summary>
     /// <param name="service">The service name, for telemetry tags only (errors are named by the caller).</param>
     /// <param name="endpoint">The MCP endpoint URL, used exactly as configured.</param>
     /// <param name="options">The service's settings snapshot.</param>
     /// <param name="timeProvider">The clock.</param>
-    public StreamableHttpTransport(string service, Uri endpoint, McpServiceOptions options, TimeProvider timeProvider)
+    /// <param name="notifications">The caller's notification handlers of the service, or null.</param>
+    public StreamableHttpTransport(string service, Uri endpoint, McpServiceOptions options, TimeProvider timeProvider, Operations.McpNotificationHandlers? notifications = null)
     {
         _options = options;
         _timeProvider = timeProvider;
@@ -61,7 +63,7 @@ internal sealed partial class StreamableHttpTransport : IMcpTransport
         var redactor = new SecretRedactor(auth);
         _stallMonitor = new StallMonitor(timeProvider);
         _hub = new SubscriptionHub(options, timeProvider, _stallMonitor, OnReconnect, _disposed.Token);
-        var router = new McpMessageRouter(_hub, redactor);
+        var router = new McpMessageRouter(_hub, redactor, notifications);
         _exchange = new JsonRpcExchange(_http, endpoint, options, timeProvider, auth, redactor, router, _stallMonitor, _disposed.Token);
         // The client declares exactly the capabilities it has handlers for (StreamableHttpTransport.ClientFeatures.cs).
         _handlers = new ServerRequestHandlers(service, options.Mcp, timeProvider);
@@ -75,6 +77,9 @@ internal sealed partial class StreamableHttpTransport : IMcpTransport
             // none is open: a client that declares those capabilities keeps it open from the first session on.
             _sessions.SessionStarted += _ => _hub.KeepOpen();
         }
+
+        _notifications = notifications;
+        AttachNotifications();
     }
 
     public Uri Address => _http.BaseAddress;
@@ -258,6 +263,7 @@ internal sealed partial class StreamableHttpTransport : IMcpTransport
             return;
         }
 
+        DetachNotifications();
         await _disposed.CancelAsync().ConfigureAwait(false);
         await _sessions.EndAsync().ConfigureAwait(false);
         _stallMonitor.Dispose();
