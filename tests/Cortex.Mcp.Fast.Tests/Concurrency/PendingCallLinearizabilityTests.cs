@@ -1,0 +1,297 @@
+using Cortex.Mcp.Fast.Diagnostics;
+using Cortex.Mcp.Fast.Dispatch;
+using Cortex.Mcp.Fast.Tests.Dispatch;
+using CsCheck;
+using Microsoft.Extensions.Time.Testing;
+using Xunit.Abstractions;
+
+namespace Cortex.Mcp.Fast.Tests.Concurrency;
+
+/// <summary>
+/// <see cref="PendingCall"/>'s state word against a sequential model of its status machine. The parties race as
+/// they do in the dispatcher: the queue admitting it, a worker starting, finishing or backing off, the retry timer
+/// requeueing it, and the three cancellation sources (caller, client disposal, deadline on a fake clock), all
+/// funnelled through one callback. The law that matters: the call completes exactly once, leaves the queue exactly
+/// once per stay, and a cancellation completes it unless a worker is running it.
+/// </summary>
+/// <remarks>Start states: Admitting, Queued, Running and Backoff. Suspended is left out: it shares Backoff's CAS
+/// paths (timer requeue vs cancellation) and needs an endpoint and a resumption to enter.</remarks>
+public sealed class PendingCallLinearizabilityTests(ITestOutputHelper output)
+{
+    private const long Iterations = 300;
+    private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public void PendingCall_WorkerTimerAndCancellations_Linearizable() =>
+        Linearizability.Check(Initial(brokenRequeue: false), Operations(), Equal, a => a.ToString(), m => m.ToString(), Iterations, output);
+
+    [Fact]
+    public void CompletedTwiceVariant_RequeueByCheckThenWrite_IsCaught() =>
+        Linearizability.AssertCaught(
+            () => Linearizability.Check(Initial(brokenRequeue: true), Operations(), Equal, a => a.ToString(), m => m.ToString(), Iterations, output),
+            output);
+
+    private static Gen<(Actual, Model)> Initial(bool brokenRequeue) =>
+        Gen.Int[0, 3].Select(start =>
+        {
+            var actual = new Actual(brokenRequeue);
+            var model = new Model();
+            var steps = new Action<Actual>[] { a => a.Admit(), a => a.Start(), a => a.EnterBackoff() };
+            var modelSteps = new Action<Model>[] { m => m.Admit(), m => m.Start(), m => m.EnterBackoff() };
+            for (var i = 0; i < start; i++)
+            {
+                steps[i](actual);
+                modelSteps[i](model);
+            }
+
+            return (actual, model);
+        });
+
+    private static GenOperation<Actual, Model>[] Operations() =>
+    [
+        GenOperation.Create<Actual, Model>("Admit", a => a.Admit(), m => m.Admit()),
+        GenOperation.Create<Actual, Model>("WorkerStart", a => a.Start(), m => m.Start()),
+        GenOperation.Create<Actual, Model>("WorkerSucceed", a => a.Succeed(), m => m.Finish(Outcome.Result)),
+        GenOperation.Create<Actual, Model>("WorkerFail", a => a.Fail(), m => m.Finish(Outcome.WorkerError)),
+        GenOperation.Create<Actual, Model>("WorkerBackoff", a => a.EnterBackoff(), m => m.EnterBackoff()),
+        GenOperation.Create<Actual, Model>("TimerRequeue", a => a.Requeue(), m => m.Requeue()),
+        GenOperation.Create<Actual, Model>("CallerCancel", a => a.Guard(() => a.Caller.Cancel()), m => m.Cancel(Outcome.Caller)),
+        GenOperation.Create<Actual, Model>("ClientDispose", a => a.Guard(() => a.Disposal.Cancel()), m => m.Cancel(Outcome.Disposed)),
+        GenOperation.Create<Actual, Model>("Deadline", a => a.Guard(() => a.Time.Advance(s_deadline)), m => m.Cancel(Outcome.Deadline)),
+    ];
+
+    private static bool Equal(Actual actual, Model model) =>
+        actual.Status() == model.Status
+        && actual.Owner.Completions == model.Completions
+        && actual.Owner.LeftQueue == model.LeftQueue
+        && actual.Owner.Outcome == model.Outcome
+        && actual.Call.CanceledByCaller == (model.Reason == Outcome.Caller)
+        && actual.Call.CanceledByDisposal == (model.Reason == Outcome.Disposed)
+        && actual.Faults == 0;
+
+    internal enum Outcome
+    {
+        None,
+        Result,
+        WorkerError,
+        Caller,
+        Disposed,
+        Deadline,
+    }
+
+    internal sealed class Actual
+    {
+        private readonly bool _brokenRequeue;
+        private readonly short _version;
+        private int _faults;
+
+        public Actual(bool brokenRequeue)
+        {
+            _brokenRequeue = brokenRequeue;
+            Call = new PendingCall { Owner = Owner };
+            Call.Initialize("t", new ToolStatistics("t"), "{}"u8, s_deadline, 3, true, Time, Caller.Token, Disposal.Token);
+            _version = Call.Version;
+        }
+
+        public PendingCall Call { get; }
+
+        public CountingOwner Owner { get; } = new();
+
+        public FakeTimeProvider Time { get; } = new();
+
+        public CancellationTokenSource Caller { get; } = new();
+
+        public CancellationTokenSource Disposal { get; } = new();
+
+        /// <summary>Exceptions thrown by an operation (a second completion throws from the source).</summary>
+        public int Faults => Volatile.Read(ref _faults);
+
+        public void Admit() => Call.TryAdmit(_version);
+
+        public void Start() => Call.TryStart(_version);
+
+        public void Succeed() => Guard(() => Call.TrySetResult(ScriptedTransport.Ok()));
+
+        public void Fail() => Guard(() => Call.TrySetException(new WorkerException()));
+
+        public void EnterBackoff() => Call.TryEnterBackoff();
+
+        public void Requeue() => Guard(() => _ = _brokenRequeue ? RequeueByCheckThenWrite() : Call.TryRequeue(_version));
+
+        public void Guard(Action action)
+        {
+            try
+            {
+                action();
+            }
+            catch (Exception)
+            {
+                Interlocked.Increment(ref _faults);
+            }
+        }
+
+        public int Status()
+        {
+            foreach (var status in new[] { PendingCall.Admitting, PendingCall.Queued, PendingCall.Running, PendingCall.Backoff, PendingCall.Completed })
+            {
+                if (Call.IsIn(_version, status))
+                {
+                    return status;
+                }
+            }
+
+            return -1;
+        }
+
+        public override string ToString() =>
+            $"status={Status()} completions={Owner.Completions} leftQueue={Owner.LeftQueue} outcome={Owner.Outcome} " +
+            $"byCaller={Call.CanceledByCaller} byDisposal={Call.CanceledByDisposal} faults={Faults}";
+
+        /// <summary>
+        /// Broken on purpose: the retry timer checks "still in Backoff" and then writes Queued, where the real one
+        /// has one CAS. A cancellation that completes the call in between is overwritten: the completed call is
+        /// queued again, and a worker runs and completes it a second time.
+        /// </summary>
+        private bool RequeueByCheckThenWrite()
+        {
+            ref var state = ref PendingCallAccess.State(Call);
+            if (Volatile.Read(ref state) != Pack(_version, PendingCall.Backoff))
+            {
+                return false;
+            }
+
+            RaceWindow.Widen();
+            Volatile.Write(ref state, Pack(_version, PendingCall.Queued));
+            Owner.OnTransition(Call, PendingCall.Backoff, PendingCall.Queued);
+            return true;
+        }
+
+        private static long Pack(short version, int status) => ((long)(ushort)version << 32) | (uint)status;
+    }
+
+    /// <summary>What the dispatcher would hear: completions (with their kind) and departures from the queue.</summary>
+    internal sealed class CountingOwner : IPendingCallOwner
+    {
+        private int _completions;
+        private int _leftQueue;
+        private int _outcome;
+
+        public string ServiceName => "svc";
+
+        public int Completions => Volatile.Read(ref _completions);
+
+        public int LeftQueue => Volatile.Read(ref _leftQueue);
+
+        /// <summary>The first completion's kind.</summary>
+        public Outcome Outcome => (Outcome)Volatile.Read(ref _outcome);
+
+        public void OnTransition(PendingCall call, int from, int to)
+        {
+            if (from == PendingCall.Queued)
+            {
+                Interlocked.Increment(ref _leftQueue);
+            }
+        }
+
+        public void OnCompleting(PendingCall call, Exception? error)
+        {
+            Interlocked.Increment(ref _completions);
+            var outcome = error switch
+            {
+                null => Outcome.Result,
+                WorkerException => Outcome.WorkerError,
+                OperationCanceledException => Outcome.Caller,
+                ClientDisposedException => Outcome.Disposed,
+                CallTimeoutException => Outcome.Deadline,
+                _ => (Outcome)100,
+            };
+            Interlocked.CompareExchange(ref _outcome, (int)outcome, (int)Outcome.None);
+        }
+
+        public void ReturnToPool(PendingCall call)
+        {
+        }
+    }
+
+    /// <summary>The sequential specification of the status machine (PendingCall's remarks).</summary>
+    internal sealed class Model
+    {
+        private bool _tokenCanceled;
+
+        public int Status { get; private set; } = PendingCall.Admitting;
+
+        public int Completions { get; private set; }
+
+        public int LeftQueue { get; private set; }
+
+        public Outcome Outcome { get; private set; }
+
+        /// <summary>Who cancelled first (caller or disposal; a deadline records no reason).</summary>
+        public Outcome Reason { get; private set; }
+
+        public void Admit() => Move(PendingCall.Admitting, PendingCall.Queued);
+
+        public void Start() => Move(PendingCall.Queued, PendingCall.Running);
+
+        public void EnterBackoff() => Move(PendingCall.Running, PendingCall.Backoff);
+
+        public void Requeue() => Move(PendingCall.Backoff, PendingCall.Queued);
+
+        public void Finish(Outcome outcome)
+        {
+            if (Move(PendingCall.Running, PendingCall.Completed))
+            {
+                Complete(outcome);
+            }
+        }
+
+        public void Cancel(Outcome source)
+        {
+            if (source != Outcome.Deadline && Reason == Outcome.None)
+            {
+                Reason = source;
+            }
+
+            if (_tokenCanceled)
+            {
+                return; // the token fires its callback once
+            }
+
+            _tokenCanceled = true;
+            if (Status is PendingCall.Admitting or PendingCall.Queued or PendingCall.Backoff && Move(Status, PendingCall.Completed))
+            {
+                Complete(Reason == Outcome.None ? Outcome.Deadline : Reason);
+            }
+        }
+
+        public override string ToString() =>
+            $"status={Status} completions={Completions} leftQueue={LeftQueue} outcome={Outcome} reason={Reason} tokenCanceled={_tokenCanceled}";
+
+        private bool Move(int from, int to)
+        {
+            if (Status != from)
+            {
+                return false;
+            }
+
+            Status = to;
+            if (from == PendingCall.Queued)
+            {
+                LeftQueue++;
+            }
+
+            return true;
+        }
+
+        private void Complete(Outcome outcome)
+        {
+            Completions++;
+            if (Outcome == Outcome.None)
+            {
+                Outcome = outcome;
+            }
+        }
+    }
+
+    private sealed class WorkerException() : Exception("the attempt failed");
+}
