@@ -55,8 +55,8 @@ public sealed class CircuitBreakerLinearizabilityTests(ITestOutputHelper output)
 
     private static GenOperation<Actual, Model>[] Operations() =>
     [
-        GenOperation.Create<Actual, Model, int>(Gen.Int[0, Slots - 1], s => $"Acquire({s})", (a, s) => a.Acquire(s), (m, s) => m.Acquire(s)),
-        GenOperation.Create<Actual, Model, (int, BreakerOutcome)>(
+        Linearizability.Op<Actual, Model, int>(Gen.Int[0, Slots - 1], s => $"Acquire({s})", (a, s) => a.Acquire(s), (m, s) => m.Acquire(s)),
+        Linearizability.Op<Actual, Model, (int, BreakerOutcome)>(
             Gen.Select(Gen.Int[0, Slots - 1], Gen.Int[0, 2].Select(o => (BreakerOutcome)o)),
             t => $"Report({t.Item1},{t.Item2})",
             (a, t) => a.Report(t.Item1, t.Item2),
@@ -71,7 +71,7 @@ public sealed class CircuitBreakerLinearizabilityTests(ITestOutputHelper output)
         && actual.Rejections == model.Rejections
         && actual.SlotKinds() == model.SlotKinds();
 
-    internal sealed class Actual(CircuitBreaker breaker, bool broken)
+    internal sealed class Actual(CircuitBreaker breaker, bool broken) : IRaceWindowHolder
     {
         private readonly StrongBox<CircuitPermit>?[] _slots = new StrongBox<CircuitPermit>?[Slots];
         private int _probes;
@@ -79,6 +79,9 @@ public sealed class CircuitBreakerLinearizabilityTests(ITestOutputHelper output)
         private int _rejections;
 
         public CircuitBreaker Breaker { get; } = breaker;
+
+        /// <summary>The broken variant's race window (null for the real type).</summary>
+        public RaceWindow? Window { get; } = broken ? new RaceWindow() : null;
 
         public int Probes => Volatile.Read(ref _probes);
 
@@ -126,7 +129,7 @@ public sealed class CircuitBreakerLinearizabilityTests(ITestOutputHelper output)
                 return Breaker.TryAcquire(out permit, out _);
             }
 
-            RaceWindow.Widen();
+            Window!.Widen();
             if (Breaker.TryAcquire(out permit, out _))
             {
                 return true;

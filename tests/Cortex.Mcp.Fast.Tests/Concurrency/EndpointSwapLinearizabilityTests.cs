@@ -32,10 +32,10 @@ public sealed class EndpointSwapLinearizabilityTests(ITestOutputHelper output)
 
     private static GenOperation<Actual, Model>[] Operations() =>
     [
-        GenOperation.Create<Actual, Model, int>(Gen.Int[0, Slots - 1], s => $"Lease({s})", (a, s) => a.Lease(s), (m, s) => m.Lease(s)),
-        GenOperation.Create<Actual, Model, int>(Gen.Int[0, Slots - 1], s => $"Release({s})", (a, s) => a.Release(s), (m, s) => m.Release(s)),
-        GenOperation.Create<Actual, Model>("Swap", a => a.Swap(), m => m.Swap()),
-        GenOperation.Create<Actual, Model>("Close", a => a.Slot.Close(), m => m.Close()),
+        Linearizability.Op<Actual, Model, int>(Gen.Int[0, Slots - 1], s => $"Lease({s})", (a, s) => a.Lease(s), (m, s) => m.Lease(s)),
+        Linearizability.Op<Actual, Model, int>(Gen.Int[0, Slots - 1], s => $"Release({s})", (a, s) => a.Release(s), (m, s) => m.Release(s)),
+        Linearizability.Op<Actual, Model>("Swap", a => a.Swap(), m => m.Swap()),
+        Linearizability.Op<Actual, Model>("Close", a => a.Slot.Close(), m => m.Close()),
     ];
 
     private static bool Equal(Actual actual, Model model) => actual.Summary() == model.Summary();
@@ -44,7 +44,7 @@ public sealed class EndpointSwapLinearizabilityTests(ITestOutputHelper output)
     private static string Describe(bool current, int holders, int leases, int disposals) =>
         $"[{(current ? "current" : "retired")} held={holders} leases={leases} disposed={disposals}]";
 
-    internal sealed class Actual
+    internal sealed class Actual : IRaceWindowHolder
     {
         private readonly bool _broken;
         private readonly ServiceEndpoint?[] _slots = new ServiceEndpoint?[Slots];
@@ -55,10 +55,14 @@ public sealed class EndpointSwapLinearizabilityTests(ITestOutputHelper output)
         public Actual(bool broken)
         {
             _broken = broken;
+            Window = broken ? new RaceWindow() : null;
             Slot = new EndpointSlot(NewEndpoint());
         }
 
         public EndpointSlot Slot { get; }
+
+        /// <summary>The broken variant's race window (null for the real type).</summary>
+        public RaceWindow? Window { get; }
 
         /// <summary>A call leases the current endpoint into the slot (a slot already holding one gives the new lease straight back).</summary>
         public void Lease(int slot)
@@ -122,7 +126,7 @@ public sealed class EndpointSwapLinearizabilityTests(ITestOutputHelper output)
                 ref var leases = ref ServiceEndpointAccess.Leases(endpoint);
                 if (Volatile.Read(ref leases) > 0)
                 {
-                    RaceWindow.Widen();
+                    Window!.Widen();
                     Interlocked.Increment(ref leases);
                     return true;
                 }

@@ -52,6 +52,16 @@ internal static class Linearizability
         output.WriteLine($"{iterations} iterations linearizable in {clock.ElapsedMilliseconds} ms");
     }
 
+    /// <summary>An operation without a parameter; the actual side tells a broken variant's window when it finished.</summary>
+    public static GenOperation<TActual, TModel> Op<TActual, TModel>(string name, Action<TActual> actual, Action<TModel> model)
+        where TActual : IRaceWindowHolder =>
+        GenOperation.Create<TActual, TModel>(name, a => { actual(a); a.Window?.Finished(); }, model);
+
+    /// <summary>An operation with a generated parameter.</summary>
+    public static GenOperation<TActual, TModel> Op<TActual, TModel, T>(Gen<T> parameter, Func<T, string> name, Action<TActual, T> actual, Action<TModel, T> model)
+        where TActual : IRaceWindowHolder =>
+        GenOperation.Create<TActual, TModel, T>(parameter, name, (a, t) => { actual(a, t); a.Window?.Finished(); }, model);
+
     /// <summary>
     /// Asserts that <paramref name="check"/> finds a non-linearizable execution (the control for a deliberately
     /// broken variant), and writes CsCheck's counterexample to the test output.
@@ -65,20 +75,34 @@ internal static class Linearizability
     }
 }
 
+/// <summary>An actual state that may carry a deliberately broken variant's race window.</summary>
+internal interface IRaceWindowHolder
+{
+    /// <summary>The broken variant's window; null for the real type (its operations get no help).</summary>
+    RaceWindow? Window { get; }
+}
+
 /// <summary>
 /// Widens the race window of a deliberately broken variant (between its check and its act), so the parallel check
-/// meets the bug within a bounded number of iterations instead of by luck. Only broken variants call it.
+/// meets the bug within a bounded number of iterations instead of by luck: the broken operation, after its check,
+/// waits until another operation of the same iteration has finished (or 2 ms), then acts. Only broken variants
+/// widen; the real types run untouched.
 /// </summary>
-internal static class RaceWindow
+internal sealed class RaceWindow
 {
-    /// <summary>About 50 µs: long next to the few nanoseconds of a real check-then-act gap, short next to an iteration.</summary>
-    private static readonly long s_ticks = Stopwatch.Frequency / 20_000;
+    private static readonly long s_maxWait = Stopwatch.Frequency / 500;
+    private int _finished;
 
-    public static void Widen()
+    /// <summary>An operation of this iteration finished (called after each operation of a broken variant's state).</summary>
+    public void Finished() => Interlocked.Increment(ref _finished);
+
+    /// <summary>Called by a broken variant between its check and its act.</summary>
+    public void Widen()
     {
+        var seen = Volatile.Read(ref _finished);
+        var until = Stopwatch.GetTimestamp() + s_maxWait;
         Thread.Yield();
-        var until = Stopwatch.GetTimestamp() + s_ticks;
-        while (Stopwatch.GetTimestamp() < until)
+        while (Volatile.Read(ref _finished) == seen && Stopwatch.GetTimestamp() < until)
         {
             Thread.SpinWait(20);
         }

@@ -33,14 +33,14 @@ public sealed class QueueAdmissionLinearizabilityTests(ITestOutputHelper output)
 
     private static GenOperation<Actual, Model>[] Operations() =>
     [
-        GenOperation.Create<Actual, Model, int>(Gen.Int[0, Calls - 1], i => $"Arrive({i})", (a, i) => a.Arrive(i), (m, i) => m.Arrive(i)),
-        GenOperation.Create<Actual, Model, int>(Gen.Int[0, Calls - 1], i => $"WorkerTake({i})", (a, i) => a.Take(i), (m, i) => m.Take(i)),
-        GenOperation.Create<Actual, Model, int>(Gen.Int[0, Calls - 1], i => $"Cancel({i})", (a, i) => a.Cancel(i), (m, i) => m.Cancel(i)),
+        Linearizability.Op<Actual, Model, int>(Gen.Int[0, Calls - 1], i => $"Arrive({i})", (a, i) => a.Arrive(i), (m, i) => m.Arrive(i)),
+        Linearizability.Op<Actual, Model, int>(Gen.Int[0, Calls - 1], i => $"WorkerTake({i})", (a, i) => a.Take(i), (m, i) => m.Take(i)),
+        Linearizability.Op<Actual, Model, int>(Gen.Int[0, Calls - 1], i => $"Cancel({i})", (a, i) => a.Cancel(i), (m, i) => m.Cancel(i)),
     ];
 
     private static bool Equal(Actual actual, Model model) => actual.Summary() == model.Summary();
 
-    internal sealed class Actual : IPendingCallOwner
+    internal sealed class Actual : IPendingCallOwner, IRaceWindowHolder
     {
         private readonly bool _broken;
         private readonly PendingCall[] _calls = new PendingCall[Calls];
@@ -52,6 +52,7 @@ public sealed class QueueAdmissionLinearizabilityTests(ITestOutputHelper output)
         public Actual(int capacity, bool broken)
         {
             _broken = broken;
+            Window = broken ? new RaceWindow() : null;
             Admission = new QueueAdmission(capacity, item => item.Call.TryAdmit(item.Version));
             for (var i = 0; i < Calls; i++)
             {
@@ -63,6 +64,9 @@ public sealed class QueueAdmissionLinearizabilityTests(ITestOutputHelper output)
         }
 
         public QueueAdmission Admission { get; }
+
+        /// <summary>The broken variant's race window (null for the real type).</summary>
+        public RaceWindow? Window { get; }
 
         public string ServiceName => "svc";
 
@@ -172,7 +176,7 @@ public sealed class QueueAdmissionLinearizabilityTests(ITestOutputHelper output)
                 return false;
             }
 
-            RaceWindow.Widen();
+            Window!.Widen();
             Interlocked.Increment(ref live);
             return true;
         }

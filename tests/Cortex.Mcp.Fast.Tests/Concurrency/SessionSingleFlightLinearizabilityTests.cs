@@ -32,8 +32,8 @@ public sealed class SessionSingleFlightLinearizabilityTests(ITestOutputHelper ou
 
     private static GenOperation<Actual, Model>[] Operations() =>
     [
-        GenOperation.Create<Actual, Model>("Get", a => a.Get(), m => m.Get()),
-        GenOperation.Create<Actual, Model, int>(Gen.Int[1, MaxGeneration], g => $"Lost({g})", (a, g) => a.Lost(g), (m, g) => m.Lost(g)),
+        Linearizability.Op<Actual, Model>("Get", a => a.Get(), m => m.Get()),
+        Linearizability.Op<Actual, Model, int>(Gen.Int[1, MaxGeneration], g => $"Lost({g})", (a, g) => a.Lost(g), (m, g) => m.Lost(g)),
     ];
 
     private static bool Equal(Actual actual, Model model) =>
@@ -42,7 +42,7 @@ public sealed class SessionSingleFlightLinearizabilityTests(ITestOutputHelper ou
         && actual.Seen() == model.Seen()
         && actual.Faults == 0;
 
-    internal sealed class Actual
+    internal sealed class Actual : IRaceWindowHolder
     {
         private readonly bool _broken;
         private readonly McpSession?[] _started = new McpSession?[MaxGeneration + 1];
@@ -53,6 +53,7 @@ public sealed class SessionSingleFlightLinearizabilityTests(ITestOutputHelper ou
         public Actual(bool broken)
         {
             _broken = broken;
+            Window = broken ? new RaceWindow() : null;
             Manager.SessionStarted += session =>
             {
                 if (session.Generation <= MaxGeneration)
@@ -70,6 +71,9 @@ public sealed class SessionSingleFlightLinearizabilityTests(ITestOutputHelper ou
             CancellationToken.None);
 
         public int Faults => Volatile.Read(ref _faults);
+
+        /// <summary>The broken variant's race window (null for the real type).</summary>
+        public RaceWindow? Window { get; }
 
         /// <summary>A caller gets the session (starting one if there is none) and notes which one it got.</summary>
         public void Get()
@@ -123,7 +127,7 @@ public sealed class SessionSingleFlightLinearizabilityTests(ITestOutputHelper ou
             ref var session = ref McpSessionManagerAccess.Session(Manager);
             if (Volatile.Read(ref session) is null)
             {
-                RaceWindow.Widen();
+                Window!.Widen();
                 Volatile.Write(ref session, null);
             }
         }

@@ -39,9 +39,9 @@ public sealed class WorkerSignalLinearizabilityTests(ITestOutputHelper output)
 
     private static GenOperation<Actual, Model>[] Operations() =>
     [
-        GenOperation.Create<Actual, Model>("Release", a => a.Signal.Release(), m => m.Release()),
-        GenOperation.Create<Actual, Model>("Wait", a => a.Wait(), m => m.Wait()),
-        GenOperation.Create<Actual, Model>("Close", a => a.Signal.Close(), m => m.Close()),
+        Linearizability.Op<Actual, Model>("Release", a => a.Signal.Release(), m => m.Release()),
+        Linearizability.Op<Actual, Model>("Wait", a => a.Wait(), m => m.Wait()),
+        Linearizability.Op<Actual, Model>("Close", a => a.Signal.Close(), m => m.Close()),
     ];
 
     private static bool Equal(Actual actual, Model model)
@@ -62,12 +62,15 @@ public sealed class WorkerSignalLinearizabilityTests(ITestOutputHelper output)
         void Close();
     }
 
-    internal sealed class Actual(ISignal signal)
+    internal sealed class Actual(ISignal signal) : IRaceWindowHolder
     {
         private readonly List<ValueTask<bool>> _waits = [];
         private readonly Lock _gate = new();
 
         public ISignal Signal { get; } = signal;
+
+        /// <summary>The broken variant's race window (null for the real type).</summary>
+        public RaceWindow? Window { get; } = (signal as LostWakeUpSignal)?.Window;
 
         /// <summary>One worker's wait, with its own waiter (workers never share one).</summary>
         public void Wait()
@@ -195,6 +198,8 @@ public sealed class WorkerSignalLinearizabilityTests(ITestOutputHelper output)
         private int _permits;
         private bool _closed;
 
+        public RaceWindow Window { get; } = new();
+
         public int Permits => Volatile.Read(ref _permits);
 
         public void Release()
@@ -207,7 +212,7 @@ public sealed class WorkerSignalLinearizabilityTests(ITestOutputHelper output)
 
             if (!anyParked)
             {
-                RaceWindow.Widen();
+                Window.Widen();
                 lock (_gate)
                 {
                     if (!_closed)
