@@ -19,7 +19,7 @@ internal static class Linearizability
     /// <summary>Operations run in parallel per iteration (each on its own thread; 4 keeps 4! = 24 orderings).</summary>
     public const int MaxParallel = 4;
 
-    /// <summary>Operations run one after another before the parallel ones, to reach varied start states.</summary>
+    /// <summary>Operations run one after another before the parallel ones, to reach varied start states (default).</summary>
     public const int MaxSequential = 4;
 
     /// <summary>How often a failing seed is re-run to reproduce the failure.</summary>
@@ -33,14 +33,15 @@ internal static class Linearizability
         Func<TActual, string> printActual,
         Func<TModel, string> printModel,
         long iterations,
-        ITestOutputHelper output)
+        ITestOutputHelper output,
+        int maxSequential = MaxSequential)
     {
         var clock = Stopwatch.StartNew();
         initial.SampleParallel(
             operations,
             equal,
             seed: null,
-            maxSequentialOperations: MaxSequential,
+            maxSequentialOperations: maxSequential,
             maxParallelOperations: MaxParallel,
             iter: iterations,
             time: -1,
