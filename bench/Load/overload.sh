@@ -50,7 +50,7 @@ unloaded_p99=$(jq '.p99_us' "$unloaded_json")
 {
   echo "# Overload check $(date -u +%Y-%m-%dT%H:%MZ)"
   echo
-  echo "Machine: $(jq -r '"\(.machine.cores) cores, \(.machine.os), .NET \(.machine.dotnet)"' "$capacity_json"); load average at start: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo n/a)."
+  echo "Machine: $(jq -r '"\(.machine.cores) cores, \(.machine.os), \(.machine.dotnet)"' "$capacity_json"); load average at start: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo n/a)."
   echo "Scenario: embedded service (separate process), ${LATENCY_MS} ms per call, 64 client workers, ${DURATION} measured after ${WARMUP} warmup, ${TIMEOUT} call deadline."
   echo
   echo "| run | offered calls/s | accepted calls/s | p50 ms | p99 ms | p99 / unloaded p99 | refused (QueueFull) | timed out | other errors | failed calls p99 ms |"
