@@ -119,8 +119,8 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable, IPendingCall
     internal QueueDelayShedder? Shedder => _shedder;
 
     /// <summary>
-    /// Accepts a call. Failures (open circuit, full queue in fail-fast mode, disposal, deadline, cancellation) come
-    /// back through the returned task, never as a synchronous throw.
+    /// Accepts a call. Failures (open circuit, full or overloaded queue, disposal, deadline, cancellation) come back
+    /// through the returned task, never as a synchronous throw.
     /// </summary>
     public ValueTask<ToolResult> EnqueueAsync(string tool, ReadOnlySpan<byte> argumentsUtf8, ToolCallOptions? callOptions, CancellationToken cancellationToken)
     {
