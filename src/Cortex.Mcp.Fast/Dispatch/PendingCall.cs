@@ -306,17 +306,26 @@ internal sealed class PendingCall : IValueTaskSource<ToolResult>, IDisposable
     {
         // Not running: nobody else will finish the call, so finish it here (the owner's transition hook releases
         // whatever the call held there). Running: the worker finishes it when the aborted attempt unwinds.
-        var status = (int)Volatile.Read(ref _state);
-        if (status is Running or Completed or Free)
+        // Re-read after a lost race: admission or the retry timer may move the call (to Queued, say) between the
+        // read and the swap, and a cancellation must not be left for a worker to notice late. The version is the
+        // incarnation whose token fired: a recycled call is never touched.
+        Exception? exception = null;
+        var version = (short)(ushort)(Volatile.Read(ref _state) >>> 32);
+        for (var spins = 0; spins < 64; spins++)
         {
-            return;
-        }
+            var state = Volatile.Read(ref _state);
+            var status = (int)state;
+            if (status is Running or Completed or Free || (short)(ushort)(state >>> 32) != version)
+            {
+                return;
+            }
 
-        var exception = CreateCancellationException(Owner?.ServiceName ?? string.Empty);
-        _ = TrySetException(exception, Queued)
-            || TrySetException(exception, Admitting)
-            || TrySetException(exception, Backoff)
-            || TrySetException(exception, Suspended);
+            exception ??= CreateCancellationException(Owner?.ServiceName ?? string.Empty);
+            if (TrySetException(exception, status, version))
+            {
+                return;
+            }
+        }
     }
 
     private bool TryMove(short version, int from, int to)
