@@ -15,9 +15,10 @@ namespace Cortex.Mcp.Fast.Hosting;
 /// configured service.
 /// </summary>
 /// <remarks>
-/// <para>The client takes <see cref="ILoggerFactory"/> and <see cref="TimeProvider"/> from the container when they are
-/// registered (else no logging and <see cref="TimeProvider.System"/>); a <c>configure</c> delegate may still replace
-/// them. Its meter and activity source are the static ones named <see cref="Diagnostics.McpTelemetry.Name"/>.</para>
+/// <para>The client takes <see cref="ILoggerFactory"/>, <see cref="TimeProvider"/> and
+/// <see cref="System.Diagnostics.Metrics.IMeterFactory"/> from the container when they are registered (else no
+/// logging, <see cref="TimeProvider.System"/> and the static meter); a <c>configure</c> delegate may still replace
+/// them. Its meter and activity source are named <see cref="Diagnostics.McpTelemetry.Name"/>.</para>
 /// <para>Settings are read once, when the client is first resolved; a service keeps that snapshot while it runs.
 /// Only <c>Services:{name}:Endpoint</c> is followed on configuration reload (see
 /// <see cref="McpClientHostingOptions"/>).</para>
@@ -103,7 +104,7 @@ public static class McpClientServiceCollectionExtensions
         // Built after every Configure (including the user's own services.Configure<McpClientHostingOptions> calls),
         // checked by the validator, at start-up.
         options.PostConfigure<IServiceProvider>((o, provider) => o.Build = ClientOptionsBuilder.Build(
-            o, provider.GetService<TimeProvider>() ?? TimeProvider.System, provider.GetService<ILoggerFactory>()));
+            o, provider.GetService<TimeProvider>() ?? TimeProvider.System, provider.GetService<ILoggerFactory>(), provider.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         options.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<McpClientHostingOptions>, McpClientHostingOptionsValidator>());
 

@@ -43,7 +43,8 @@ public sealed partial class NetworkMcpClient
             call.Request.Method.Text,
             call,
             static (transport, c, token) => transport.SendRequestAsync(c.Request, c.State, c.WriteParams, c.Parse, token),
-            cancellationToken);
+            cancellationToken,
+            call.Request.Name);
 
     /// <summary>A protocol failure of a whole operation (a list past its bounds), built like every other error.</summary>
     private static ServiceCallException ListFailure(string service, McpMethodName method, string detail) =>

@@ -27,6 +27,7 @@ public sealed partial class NetworkMcpClient : IAsyncDisposable
     private readonly ConcurrentDictionary<string, ServiceDispatcher> _services = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<Task<ServiceDispatcher>>> _connecting = new(StringComparer.Ordinal);
     private readonly ILogger _logger;
+    private readonly ClientTelemetry _telemetry;
     private int _disposed;
 
     /// <summary>Creates a client over <paramref name="discovery"/> with default settings.</summary>
@@ -50,6 +51,7 @@ public sealed partial class NetworkMcpClient : IAsyncDisposable
 
         _options = options;
         _logger = options.LoggerFactory?.CreateLogger<NetworkMcpClient>() ?? NullLogger<NetworkMcpClient>.Instance;
+        _telemetry = new ClientTelemetry(options.MeterFactory, options.TimeProvider, _services);
         _options.Discovery.EndpointChanged += OnEndpointChanged;
     }
 
@@ -176,11 +178,13 @@ public sealed partial class NetworkMcpClient : IAsyncDisposable
         var disposals = new List<Task>();
         foreach (var dispatcher in _services.Values)
         {
+            dispatcher.Telemetry.EndSession(dispatcher.Endpoint.Address);
             disposals.Add(dispatcher.DisposeAsync().AsTask());
         }
 
         await Task.WhenAll(disposals).ConfigureAwait(false);
         _services.Clear();
+        _telemetry.Dispose();
     }
 
     private ValueTask<ToolResult> Enqueue(string service, string tool, ReadOnlySpan<byte> arguments, ToolCallOptions? options, CancellationToken cancellationToken)
@@ -252,7 +256,10 @@ public sealed partial class NetworkMcpClient : IAsyncDisposable
         var address = await ResolveAsync(service).ConfigureAwait(false)
             ?? throw ErrorFactory.ServiceNotFound(service, string.Empty);
         var options = _options.For(service).Snapshot(); // a running service never sees later changes
-        var dispatcher = new ServiceDispatcher(service, options, CreateEndpoint(service, address, options), _options.TimeProvider, _options.RandomSource, _logger);
+        var dispatcher = new ServiceDispatcher(service, options, CreateEndpoint(service, address, options), _options.TimeProvider, _options.RandomSource, _logger)
+        {
+            Telemetry = _telemetry.ForService(service),
+        };
         _services[service] = dispatcher;
         if (Volatile.Read(ref _disposed) != 0)
         {
@@ -302,7 +309,7 @@ public sealed partial class NetworkMcpClient : IAsyncDisposable
             throw ErrorFactory.DiscoveryFailed(service, string.Empty, $"the endpoint cannot be used ({ex.GetType().Name}).", ex);
         }
 
-        var breaker = new CircuitBreaker(options.CircuitBreaker, _options.TimeProvider, McpTelemetry.BreakerTransitionRecorder(_logger, service));
+        var breaker = new CircuitBreaker(options.CircuitBreaker, _options.TimeProvider, _telemetry.BreakerTransitionRecorder(_logger, service));
         return new ServiceEndpoint(transport, breaker);
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 
 namespace Cortex.Mcp.Fast;
@@ -20,6 +21,11 @@ public sealed class NetworkMcpClientOptions
     /// <summary>Gets or sets the logger factory.</summary>
     /// <value>The default value is <see langword="null"/> (no logging).</value>
     public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>Gets or sets the factory of the client's <see cref="Meter"/> (named <see cref="Diagnostics.McpTelemetry.Name"/>),
+    /// typically the host's <see cref="IMeterFactory"/> from dependency injection.</summary>
+    /// <value>The default value is <see langword="null"/>: the client uses the library's static meter of the same name.</value>
+    public IMeterFactory? MeterFactory { get; set; }
 
     /// <summary>Gets or sets the settings of services that have no entry in <see cref="Services"/>.</summary>
     /// <value>The default value is a new <see cref="McpServiceOptions"/>.</value>

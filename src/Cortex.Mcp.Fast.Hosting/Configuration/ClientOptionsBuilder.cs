@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
@@ -18,10 +19,10 @@ internal static class ClientOptionsBuilder
 
     /// <summary>Builds the options: configuration first (defaults, then each service over them), then the
     /// <see cref="McpClientHostingOptions.ConfigureClient"/> delegates, then the checks across settings.</summary>
-    public static ClientBuild Build(McpClientHostingOptions hosting, TimeProvider timeProvider, ILoggerFactory? loggerFactory)
+    public static ClientBuild Build(McpClientHostingOptions hosting, TimeProvider timeProvider, ILoggerFactory? loggerFactory, IMeterFactory? meterFactory = null)
     {
         var errors = new List<string>();
-        var options = new NetworkMcpClientOptions { TimeProvider = timeProvider, LoggerFactory = loggerFactory };
+        var options = new NetworkMcpClientOptions { TimeProvider = timeProvider, LoggerFactory = loggerFactory, MeterFactory = meterFactory };
         var endpoints = new Dictionary<string, Uri>(StringComparer.Ordinal);
         var threshold = hosting.HealthQueueThreshold;
         var config = hosting.Configuration;

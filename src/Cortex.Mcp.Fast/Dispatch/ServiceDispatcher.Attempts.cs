@@ -16,9 +16,9 @@ internal sealed partial class ServiceDispatcher
     /// allocated; this method and <see cref="FinishAttempt"/> are the synchronous halves around it.</remarks>
     private bool TryBeginAttempt(PendingCall call, out ServiceEndpoint? endpoint, out CircuitPermit permit)
     {
-        if (call.Attempts == 0 && McpTelemetry.QueueWait.Enabled)
+        if (call.Attempts == 0)
         {
-            McpTelemetry.QueueWait.Record(_timeProvider.GetElapsedTime(call.StartTimestamp).TotalSeconds, _serviceTag);
+            Telemetry.RecordQueueWait(call.StartTimestamp);
         }
 
         if (!TryLeaseEndpoint(out endpoint))
@@ -101,7 +101,6 @@ internal sealed partial class ServiceDispatcher
 
                 // Counted once the timer exists, so an observer that advances time after seeing it cannot miss it.
                 Interlocked.Increment(ref _retries);
-                McpTelemetry.Retries.Add(1, _serviceTag);
                 RetryScheduled?.Invoke(tool, delay);
                 EndIfCanceledWhileParked(call, version, PendingCall.Backoff);
             }

@@ -40,7 +40,6 @@ internal sealed partial class ServiceDispatcher
     private void Refuse(PendingCall call, short version, int from, QueueFullException error)
     {
         Interlocked.Increment(ref _queueRejections);
-        McpTelemetry.QueueRejections.Add(1, _serviceTag);
         call.TrySetException(error, from, version);
     }
 }

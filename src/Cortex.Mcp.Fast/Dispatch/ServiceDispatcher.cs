@@ -45,7 +45,6 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable, IPendingCall
     private readonly TimeProvider _timeProvider;
     private readonly Func<double> _random;
     private readonly ILogger _logger;
-    private readonly KeyValuePair<string, object?> _serviceTag;
     private readonly EndpointSlot _endpoints;
     private long _retries;
     private long _queueRejections;
@@ -59,7 +58,7 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable, IPendingCall
         _timeProvider = timeProvider;
         _random = random;
         _logger = logger;
-        _serviceTag = McpTelemetry.ServiceTag(serviceName);
+        Telemetry = ServiceTelemetry.Default(serviceName, timeProvider);
         _retryBudget = new RetryBudget(options.RetryBudget, timeProvider);
         _channel = Channel.CreateUnbounded<QueuedCall>(new UnboundedChannelOptions
         {
@@ -86,6 +85,9 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable, IPendingCall
     public McpServiceOptions Options { get; }
 
     public ServiceEndpoint Endpoint => _endpoints.Current;
+
+    /// <summary>The service's spans and measurements (the client's meter); the static meter's by default.</summary>
+    public ServiceTelemetry Telemetry { get; init; }
 
     /// <summary>The service's requests other than tool calls (tools/list and the like).</summary>
     public ServiceRequests Requests { get; }
@@ -150,10 +152,7 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable, IPendingCall
             cancellationToken,
             _shutdown.Token,
             callOptions?.Progress);
-        if (McpTelemetry.ActivitySource.HasListeners())
-        {
-            call.Activity = McpTelemetry.StartCallActivity(ServiceName, call.Tool);
-        }
+        call.Activity = Telemetry.StartToolCall(call.Tool, Endpoint.Address);
 
         var task = new ValueTask<ToolResult>(call, call.Version);
         _retryBudget.RecordRequest();
@@ -223,26 +222,12 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable, IPendingCall
     {
         var elapsed = _timeProvider.GetElapsedTime(call.StartTimestamp);
         call.Statistics?.RecordOutcome(error is null, elapsed);
-        if (McpTelemetry.CallDuration.Enabled)
-        {
-            McpTelemetry.CallDuration.Record(elapsed.TotalSeconds, _serviceTag, McpTelemetry.ToolTag(call.Tool));
-        }
-
         if (error is OperationCanceledException)
         {
             Log.CallCanceled(_logger, ServiceName, call.Tool, call.Attempts);
         }
 
-        if (call.Activity is { } activity)
-        {
-            activity.SetTag("mcp.attempts", call.Attempts);
-            if (error is not null)
-            {
-                activity.SetStatus(ActivityStatusCode.Error, error.GetType().Name);
-            }
-
-            activity.Stop();
-        }
+        Telemetry.CompleteToolCall(call.Tool, call.Activity, call.Attempts, elapsed, error, Endpoint.Address);
     }
 
     /// <summary>Returns a finished call to the pool (from <see cref="PendingCall.GetResult"/>).</summary>

@@ -26,7 +26,12 @@ internal sealed class ServiceRequests
     /// no closure is allocated.
     /// </summary>
     /// <exception cref="OperationCanceledException">Only for <paramref name="cancellationToken"/>'s own cancellation.</exception>
-    public async ValueTask<T> RunAsync<TState, T>(string operation, TState state, Func<IMcpTransport, TState, CancellationToken, ValueTask<T>> request, CancellationToken cancellationToken)
+    /// <param name="operation">The MCP method (the span's and the metric's <c>mcp.method.name</c>).</param>
+    /// <param name="state">The request's state.</param>
+    /// <param name="request">Sends the request.</param>
+    /// <param name="cancellationToken">The caller's token.</param>
+    /// <param name="promptName">prompts/get: the prompt's name, for telemetry.</param>
+    public async ValueTask<T> RunAsync<TState, T>(string operation, TState state, Func<IMcpTransport, TState, CancellationToken, ValueTask<T>> request, CancellationToken cancellationToken, string? promptName = null)
     {
         var owner = _owner;
         if (owner.IsDisposed)
@@ -34,43 +39,54 @@ internal sealed class ServiceRequests
             throw ErrorFactory.Disposed(owner.ServiceName, operation);
         }
 
-        var use = EndpointUse.Begin(owner, operation);
+        // The span is current for the rest of this async flow, so the request below carries its trace context.
+        var telemetry = owner.Telemetry.StartOperation(operation, promptName, null, owner.Endpoint.Address);
         try
         {
-            var deadline = owner.Options.CallTimeout;
-            using var timeout = new CancellationTokenSource(deadline, owner.TimeProvider);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, owner.ShutdownToken, timeout.Token);
+            var use = EndpointUse.Begin(owner, operation);
             try
             {
-                var value = await request(use.Transport, state, linked.Token).ConfigureAwait(false);
-                use.Outcome = BreakerOutcome.Success;
-                return value;
-            }
-            catch (OperationCanceledException ex) when (linked.IsCancellationRequested)
-            {
-                if (cancellationToken.IsCancellationRequested)
+                var deadline = owner.Options.CallTimeout;
+                using var timeout = new CancellationTokenSource(deadline, owner.TimeProvider);
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, owner.ShutdownToken, timeout.Token);
+                try
                 {
-                    // The caller's own (never a service failure), reported with the caller's token, not the linked one.
-                    throw new OperationCanceledException(ex.Message, ex, cancellationToken);
+                    var value = await request(use.Transport, state, linked.Token).ConfigureAwait(false);
+                    use.Outcome = BreakerOutcome.Success;
+                    owner.Telemetry.EndOperation(in telemetry, null);
+                    return value;
                 }
-
-                if (owner.ShutdownToken.IsCancellationRequested)
+                catch (OperationCanceledException ex) when (linked.IsCancellationRequested)
                 {
-                    throw ErrorFactory.Disposed(owner.ServiceName, operation, 1);
-                }
+                    if (cancellationToken.IsCancellationRequested)
+                    {
+                        // The caller's own (never a service failure), reported with the caller's token, not the linked one.
+                        throw new OperationCanceledException(ex.Message, ex, cancellationToken);
+                    }
 
-                // The call deadline bounds the caller's wait; like a tool call's, it is not counted by the breaker.
-                throw ErrorFactory.Deadline(owner.ServiceName, operation, deadline, 1, ex);
+                    if (owner.ShutdownToken.IsCancellationRequested)
+                    {
+                        throw ErrorFactory.Disposed(owner.ServiceName, operation, 1);
+                    }
+
+                    // The call deadline bounds the caller's wait; like a tool call's, it is not counted by the breaker.
+                    throw ErrorFactory.Deadline(owner.ServiceName, operation, deadline, 1, ex);
+                }
+                catch (Exception ex)
+                {
+                    use.Outcome = FailureFacts.Of(ex).BreakerOutcome;
+                    throw ErrorFactory.FromException(owner.ServiceName, operation, ex, 1, OperationKind.Request);
+                }
             }
-            catch (Exception ex)
+            finally
             {
-                use.Outcome = FailureFacts.Of(ex).BreakerOutcome;
-                throw ErrorFactory.FromException(owner.ServiceName, operation, ex, 1, OperationKind.Request);
+                use.End();
             }
         }
-        finally
+        catch (Exception ex)
         {
-            use.End();
+            owner.Telemetry.EndOperation(in telemetry, ex);
+            throw;
         }
     }
 }

@@ -70,14 +70,34 @@ internal sealed class ServiceStreams
             throw ErrorFactory.Disposed(owner.ServiceName, path);
         }
 
+        var method = kind == OperationKind.Subscription ? McpSemanticConventions.ResourcesSubscribe : McpSemanticConventions.ResourcesRead;
+        var telemetry = owner.Telemetry.StartOperation(method, null, path, owner.Endpoint.Address);
+        ServiceCallException? failure = null;
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, owner.ShutdownToken);
         var token = linked.Token;
-        await WaitForSlotAsync(path, token, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await WaitForSlotAsync(path, token, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ServiceCallException ex)
+        {
+            owner.Telemetry.EndOperation(in telemetry, ex);
+            throw;
+        }
 
         Interlocked.Increment(ref _open);
         try
         {
-            var use = EndpointUse.Begin(owner, path);
+            EndpointUse use;
+            try
+            {
+                use = EndpointUse.Begin(owner, path);
+            }
+            catch (ServiceCallException ex)
+            {
+                failure = ex;
+                throw;
+            }
             try
             {
                 IAsyncEnumerator<T> enumerator;
@@ -87,7 +107,7 @@ internal sealed class ServiceStreams
                 }
                 catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
                 {
-                    throw Failure(ex, path, kind, ref use);
+                    throw failure = Failure(ex, path, kind, ref use);
                 }
 
                 await using var enumeratorScope = enumerator.ConfigureAwait(false);
@@ -100,7 +120,7 @@ internal sealed class ServiceStreams
                     }
                     catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
                     {
-                        throw Failure(ex, path, kind, ref use);
+                        throw failure = Failure(ex, path, kind, ref use);
                     }
 
                     if (!more)
@@ -121,6 +141,7 @@ internal sealed class ServiceStreams
         {
             Interlocked.Decrement(ref _open);
             _slots.Release();
+            owner.Telemetry.EndOperation(in telemetry, failure); // the span and duration cover the whole stream
         }
     }
 

@@ -38,7 +38,7 @@ public sealed class DiagnosticsTests
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == McpTelemetry.Name && instrument.Name == "mcp.client.call.duration")
+            if (instrument.Meter.Name == McpTelemetry.Name && instrument.Name == "mcp.client.operation.duration")
             {
                 l.EnableMeasurementEvents(instrument);
             }
@@ -48,8 +48,8 @@ public sealed class DiagnosticsTests
             string? service = null, tool = null;
             foreach (var tag in tags)
             {
-                service = tag.Key == "mcp.service" ? tag.Value as string : service;
-                tool = tag.Key == "mcp.tool" ? tag.Value as string : tool;
+                service = tag.Key == "cortex.mcp.service" ? tag.Value as string : service;
+                tool = tag.Key == "gen_ai.tool.name" ? tag.Value as string : tool;
             }
 
             lock (measurements)
@@ -108,7 +108,7 @@ public sealed class TracingTests
         }
 
         Assert.Equal(System.Diagnostics.ActivityKind.Client, activity.Kind);
-        Assert.Equal("svc", activity.GetTagItem("mcp.service"));
-        Assert.Equal("echo", activity.GetTagItem("mcp.tool"));
+        Assert.Equal("svc", activity.GetTagItem("cortex.mcp.service"));
+        Assert.Equal("echo", activity.GetTagItem("gen_ai.tool.name"));
     }
 }

@@ -110,7 +110,7 @@ public sealed class CircuitBreakerTransitionHookTests
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == McpTelemetry.Name && instrument.Name == "mcp.client.breaker.transitions")
+            if (instrument.Meter.Name == McpTelemetry.Name && instrument.Name == "cortex.mcp.client.breaker.transitions")
             {
                 l.EnableMeasurementEvents(instrument);
             }
@@ -121,11 +121,11 @@ public sealed class CircuitBreakerTransitionHookTests
             string? state = null;
             foreach (var tag in tags)
             {
-                if (tag.Key == "mcp.service")
+                if (tag.Key == "cortex.mcp.service")
                 {
                     tagService = tag.Value as string;
                 }
-                else if (tag.Key == "mcp.breaker.state")
+                else if (tag.Key == "cortex.mcp.breaker.state")
                 {
                     state = tag.Value as string;
                 }
