@@ -16,6 +16,40 @@ public abstract class FaultMatrixTests(HttpEngineKind engine)
     /// <summary>Far above every limit below: a test that reaches it has hung, which is a failure, not a slow pass.</summary>
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
 
+    /// <summary>Row 1: nothing listens. The request provably never left, so even a non-idempotent call is retried, and
+    /// each failure counts against the breaker (5 consecutive by default), which then refuses without I/O.</summary>
+    [Fact]
+    public async Task Row01_ConnectionRefused_IsRetriedEvenWhenNotIdempotentAndOpensTheBreaker()
+    {
+        int port;
+        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+            probe.Stop();
+        }
+
+        await using var client = await ClientFor(new Uri($"http://127.0.0.1:{port}/"), o => o.Retry = new RetryOptions { MaxRetries = 1, BaseDelay = TimeSpan.FromMilliseconds(1) });
+
+        var clock = Stopwatch.StartNew();
+        var first = await Failure(client.CallToolAsync("svc", "echo", options: ToolCallOptions.NonIdempotent).AsTask());
+        Assert.Equal(FailureKind.ConnectFailure, first.FailureKind);
+        Assert.True(first.RequestNotSent);
+        Assert.Equal(2, first.Attempts);
+        // Each later call fails the same way until 5 failed attempts have been counted: then the breaker refuses.
+        var calls = 1;
+        ServiceCallException error;
+        while (!((error = await Failure(client.CallToolAsync("svc", "echo").AsTask())) is CircuitOpenException) && calls < 10)
+        {
+            Assert.Equal(FailureKind.ConnectFailure, error.FailureKind);
+            calls++;
+        }
+
+        Assert.IsType<CircuitOpenException>(error);
+        Assert.InRange(calls, 2, 3); // 2 attempts per call: the 5th failed attempt is in the 3rd call
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), clock.Elapsed.ToString());
+    }
+
     /// <summary>Row 2: the listener's accept queue is full, so the kernel drops our SYNs and the connect hangs.</summary>
     [Fact]
     public async Task Row02_ConnectHangs_FailsTypedWithinTheConnectTimeoutAndProvablyNotSent()
@@ -320,6 +354,109 @@ public abstract class FaultMatrixTests(HttpEngineKind engine)
         Assert.Equal(FailureKind.ProtocolError, stream.FailureKind);
         Assert.IsType<ServerSentEvents.SseLimitExceededException>(stream.InnerException);
         Assert.Equal(1, server.Requests);
+    }
+
+    /// <summary>Row 20: a session id outside visible ASCII, or over 1 KiB, is refused with a typed error and never echoed.</summary>
+    [Theory]
+    [InlineData("bad id with spaces")]
+    [InlineData("long")]
+    public async Task Row20_BadSessionId_IsRefusedTypedAndNeverEchoed(string sessionId)
+    {
+        if (sessionId == "long")
+        {
+            sessionId = "S" + new string('x', 1100);
+        }
+
+        await using var service = await TestMcpService.StartAsync(new TestMcpServiceOptions { McpMode = TestMcpMode.StatefulSse });
+        var initializes = 0;
+        service.Faults.Intercept = context =>
+        {
+            if (HttpMethods.IsPost(context.Request.Method) && context.Request.Path.StartsWithSegments("/mcp", StringComparison.Ordinal)
+                && !context.Request.Headers.ContainsKey("Mcp-Session-Id"))
+            {
+                Interlocked.Increment(ref initializes);
+                context.Response.OnStarting(() =>
+                {
+                    context.Response.Headers["Mcp-Session-Id"] = sessionId; // replaces the service's own id
+                    return Task.CompletedTask;
+                });
+            }
+
+            return ValueTask.FromResult(false);
+        };
+        await using var client = await ClientFor(service.McpAddress, o => o.Protocol = McpProtocol.StreamableHttp);
+
+        var error = await Failure(client.CallToolAsync("svc", "echo").AsTask());
+
+        Assert.Equal(FailureKind.ProtocolError, error.FailureKind);
+        Assert.Equal(1, Volatile.Read(ref initializes));
+        Assert.Equal(0, service.Counters.TotalToolRequests);
+        Assert.DoesNotContain(sessionId, error.ToString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>Row 24: <c>data: x</c> lines forever and never a blank line: the event limit (16 MiB) ends it, typed.</summary>
+    [Fact]
+    public async Task Row24_EndlessEvent_StopsAtTheEventLimitWithATypedStreamError()
+    {
+        var requests = 0;
+        await using var server = RawTcpTestServer.Start(RawFault.Custom(async (pipe, ct) =>
+        {
+            await RawFault.ReadRequestHeadAsync(pipe.Input, ct);
+            Interlocked.Increment(ref requests);
+            var lines = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("data: " + new string('x', 1000) + "\n", 64)));
+            var result = await pipe.Output.WriteAsync("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n"u8.ToArray(), ct);
+            for (long sent = 0; !result.IsCompleted && !result.IsCanceled && sent < 1L << 30; sent += lines.Length)
+            {
+                result = await pipe.Output.WriteAsync(lines, ct);
+            }
+        }));
+        await using var client = await ClientFor(server.BaseAddress);
+
+        var ex = await Record.ExceptionAsync(async () =>
+        {
+            await foreach (var item in client.GetResourceAsync("svc", "endless").WithCancellation(new CancellationTokenSource(Bound).Token))
+            {
+            }
+        });
+
+        var stream = Assert.IsType<ResourceStreamException>(ex);
+        Assert.Equal(FailureKind.ProtocolError, stream.FailureKind);
+        Assert.IsType<ServerSentEvents.SseLimitExceededException>(stream.InnerException);
+        Assert.Equal(1, Volatile.Read(ref requests));
+    }
+
+    /// <summary>Row 30: a stream answered with something other than 200: a typed error, no reconnect storm.</summary>
+    [Theory]
+    [InlineData(204)]
+    [InlineData(404)]
+    [InlineData(405)]
+    public async Task Row30_StreamAnsweredWithoutA200_IsTypedAndNotReopened(int status)
+    {
+        await using var service = await TestMcpService.StartAsync();
+        var opens = 0;
+        service.Faults.Intercept = context =>
+        {
+            if (!context.Request.Path.StartsWithSegments("/resource", StringComparison.Ordinal))
+            {
+                return ValueTask.FromResult(false);
+            }
+
+            Interlocked.Increment(ref opens);
+            context.Response.StatusCode = status;
+            return ValueTask.FromResult(true);
+        };
+        await using var client = await ClientFor(service.BaseAddress);
+
+        var ex = await Record.ExceptionAsync(async () =>
+        {
+            await foreach (var item in client.GetResourceAsync("svc", "events/3").WithCancellation(new CancellationTokenSource(Bound).Token))
+            {
+            }
+        });
+
+        var stream = Assert.IsType<ResourceStreamException>(ex);
+        Assert.Equal(status, stream.StatusCode);
+        Assert.Equal(1, Volatile.Read(ref opens));
     }
 
     /// <summary>Accepts nothing on <paramref name="endPoint"/> and connects until a connect no longer completes: from then
