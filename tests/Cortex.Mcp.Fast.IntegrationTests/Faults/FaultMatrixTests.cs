@@ -3,7 +3,9 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Cortex.Mcp.Fast.Testing;
+using Cortex.Mcp.Fast.IntegrationTests.Client;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Cortex.Mcp.Fast.IntegrationTests.Faults;
 
@@ -336,6 +338,63 @@ public abstract class FaultMatrixTests(HttpEngineKind engine)
         Assert.Equal(1, Volatile.Read(ref requests));
     }
 
+    /// <summary>Row 21: a reply of 10,000 <c>[</c> is refused at the JSON depth limit, typed, without a stack overflow.</summary>
+    [Fact]
+    public async Task Row21_DeepJson_IsAProtocolError()
+    {
+        await using var service = await TestMcpService.StartAsync();
+        var requests = 0;
+        service.Faults.Intercept = async context =>
+        {
+            if (!IsToolCall(context))
+            {
+                return false;
+            }
+
+            Interlocked.Increment(ref requests);
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(new string('[', 10_000), context.RequestAborted);
+            return true;
+        };
+        await using var client = await ClientFor(service.BaseAddress, o => o.Retry = new RetryOptions { MaxRetries = 2, BaseDelay = TimeSpan.FromMilliseconds(1) });
+
+        var error = await Failure(client.CallToolAsync("svc", "echo").AsTask());
+
+        Assert.IsType<ServiceProtocolException>(error);
+        Assert.Equal(FailureKind.ProtocolError, error.FailureKind);
+        Assert.Equal(1, error.Attempts);
+        Assert.Equal(1, Volatile.Read(ref requests));
+    }
+
+    /// <summary>Row 43: the wall clock jumps a day forward and a day back while the breaker is open; the breaker runs
+    /// on the monotonic timestamp, so it neither closes early nor stays open late.</summary>
+    [Fact]
+    public async Task Row43_WallClockJumps_DoNotMoveTheBreaker()
+    {
+        var monotonic = new FakeTimeProvider();
+        var clock = new WallClockJumps(monotonic);
+        await using var service = await TestMcpService.StartAsync();
+        await using var client = await ClientFor(service.BaseAddress, o => o.CircuitBreaker = new CircuitBreakerOptions { BreakDuration = TimeSpan.FromSeconds(30) }, clock);
+        var failing = ClientHarness.Json("""{"status":503}""");
+        for (var i = 0; i < 5; i++)
+        {
+            await Failure(client.CallToolAsync("svc", "fail", failing).AsTask());
+        }
+
+        foreach (var jump in new[] { TimeSpan.FromDays(1), TimeSpan.FromDays(-1), TimeSpan.FromDays(400) })
+        {
+            clock.Offset = jump;
+            var open = Assert.IsType<CircuitOpenException>(await Failure(client.CallToolAsync("svc", "echo").AsTask()));
+            Assert.InRange(open.RetryAfter ?? TimeSpan.Zero, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
+        }
+
+        Assert.Equal(5, service.Counters.TotalToolRequests);
+        clock.Offset = TimeSpan.FromDays(-3);
+        monotonic.Advance(TimeSpan.FromSeconds(30));
+        using var probe = await client.CallToolAsync("svc", "echo").AsTask().WaitAsync(Bound);
+        Assert.Equal(6, service.Counters.TotalToolRequests);
+    }
+
     /// <summary>Row 23: an SSE line that never ends stops at the line limit and the stream is not reopened in a tight loop.</summary>
     [Fact]
     public async Task Row23_EndlessSseLine_StopsAtTheLineLimitWithoutReconnecting()
@@ -495,11 +554,11 @@ public abstract class FaultMatrixTests(HttpEngineKind engine)
     private static bool IsMcpToolCall(HttpContext context) =>
         HttpMethods.IsPost(context.Request.Method) && context.Request.Path.StartsWithSegments("/mcp", StringComparison.Ordinal);
 
-    private async Task<NetworkMcpClient> ClientFor(Uri address, Action<McpServiceOptions>? configure = null)
+    private async Task<NetworkMcpClient> ClientFor(Uri address, Action<McpServiceOptions>? configure = null, TimeProvider? time = null)
     {
         var discovery = new InMemoryServiceDiscovery();
         await discovery.RegisterAsync("svc", address);
-        var options = new NetworkMcpClientOptions { Discovery = discovery };
+        var options = new NetworkMcpClientOptions { Discovery = discovery, TimeProvider = time ?? TimeProvider.System };
         options.DefaultServiceOptions.Http.Engine = engine;
         options.DefaultServiceOptions.Retry = new RetryOptions { MaxRetries = 0, BaseDelay = TimeSpan.FromMilliseconds(1) };
         configure?.Invoke(options.DefaultServiceOptions);
@@ -511,6 +570,22 @@ public abstract class FaultMatrixTests(HttpEngineKind engine)
         var ex = await Record.ExceptionAsync(() => task.WaitAsync(Bound));
         return Assert.IsAssignableFrom<ServiceCallException>(ex);
     }
+}
+
+/// <summary>A clock whose wall time (<see cref="GetUtcNow"/>) jumps by <see cref="Offset"/> while its timestamp and timers
+/// follow <paramref name="monotonic"/> alone, as a real machine's do when its time is set.</summary>
+internal sealed class WallClockJumps(FakeTimeProvider monotonic) : TimeProvider
+{
+    public TimeSpan Offset { get; set; }
+
+    public override DateTimeOffset GetUtcNow() => monotonic.GetUtcNow() + Offset;
+
+    public override long GetTimestamp() => monotonic.GetTimestamp();
+
+    public override long TimestampFrequency => monotonic.TimestampFrequency;
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+        monotonic.CreateTimer(callback, state, dueTime, period);
 }
 
 /// <summary>The matrix rows on the default engine (<see cref="SocketsHttpHandler"/>).</summary>
