@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using Cortex.Mcp.Fast.Bench.Headline;
@@ -15,11 +17,12 @@ namespace Cortex.Mcp.Fast.Bench.Load;
 /// HdrHistogram interval log and an SVG plot to <c>--out</c>, and exits non-zero when a gate is broken.
 /// </summary>
 /// <remarks>
-/// Exit codes: 0 ran and passed the gates; 1 the command line did not parse (System.CommandLine); 2 the run could
-/// not start (bad value, missing token variable, unreadable file, target set-up failed); 3 a gate was broken
-/// (<c>--max-error-rate</c> or <c>--max-p99</c>).
+/// <para>Exit codes: 0 ran and passed the gates; 1 the command line did not parse (System.CommandLine); 2 the run
+/// could not start (bad value, missing token variable, unreadable file, target set-up failed); 3 a gate was broken:
+/// the error rate above <c>--max-error-rate</c> (default <see cref="DefaultMaxErrorRate"/>: a run against a wrong
+/// URL, protocol or token fails), the p99 above <c>--max-p99</c>, or no call succeeded at all.</para>
 /// </remarks>
-public static class LoadCommand
+public static partial class LoadCommand
 {
     /// <summary>Exit code: the run completed and passed its gates.</summary>
     public const int ExitPassed = 0;
@@ -35,6 +38,9 @@ public static class LoadCommand
 
     /// <summary>Default client worker count in open loop (closed loop uses the concurrency).</summary>
     public const int DefaultOpenLoopWorkers = 64;
+
+    /// <summary>Default error-rate gate: a run with more than 1 % errors fails unless <c>--max-error-rate</c> raises it.</summary>
+    public const double DefaultMaxErrorRate = 0.01;
 
     public static Command Create()
     {
@@ -61,13 +67,22 @@ public static class LoadCommand
         var inProcess = new Option<bool>("--in-process") { Description = "Embedded target: run the service in this process (shares the client's CPU) instead of a child process." };
         var seed = new Option<int>("--seed") { Description = "Embedded target: seed of the fault randomness.", DefaultValueFactory = _ => 1, HelpName = "N" };
         var outDir = new Option<string>("--out") { Description = "Directory for the result files (<UTC yyyyMMdd-HHmmss>-load.{md,json,hlog,svg}).", DefaultValueFactory = _ => "perf-results", HelpName = "DIR" };
-        var maxErrorRate = new Option<double?>("--max-error-rate") { Description = "Gate: exit 3 when the error rate (0-1) is above this.", HelpName = "X" };
+        var maxErrorRate = new Option<double>("--max-error-rate") { Description = $"Gate: exit 3 when the error rate (0-1) is above this (1 disables it). Default: {DefaultMaxErrorRate}.", DefaultValueFactory = _ => DefaultMaxErrorRate, HelpName = "X" };
+        var headers = new Option<string[]>("--header") { Description = "Request header 'Name: value' (repeatable). Values are never written to the outputs. Today only 'Authorization: Bearer …' can be sent: the client has no option for other headers yet.", HelpName = "HEADER", Arity = ArgumentArity.ZeroOrMore };
+        var caFile = new Option<FileInfo?>("--ca-file") { Description = "TLS: trust the CA certificate(s) in this PEM or DER file instead of the system store.", HelpName = "PATH" };
+        var insecure = new Option<bool>("--insecure") { Description = "TLS: accept any server certificate. For test rigs only; the report says so." };
+        var ramp = DurationOption("--ramp", "Warm-up ramp: over this part of the warmup, raise the rate linearly from 0 (open loop) or start the callers one by one (closed loop). At most --warmup.", TimeSpan.Zero);
+        var mix = new Option<string?>("--mix") { Description = "Weighted mix of tools, all with the same --args: 'echo=3,add=1' (3 echo calls for every add, interleaved). Instead of --tool.", HelpName = "TOOL=W,…" };
+        var mixFile = new Option<FileInfo?>("--mix-file") { Description = "Weighted mix with arguments per tool: a JSON array of {\"tool\": NAME, \"weight\": W, \"args\": {…}}.", HelpName = "PATH" };
+        var queueMode = new Option<string>("--queue-mode") { Description = "The client's full/overloaded-queue mode: shed (the library default), wait or failfast.", DefaultValueFactory = _ => "shed", HelpName = "MODE" };
+        queueMode.AcceptOnlyFromAmong("shed", "wait", "failfast");
         var maxP99 = new Option<double?>("--max-p99") { Description = "Gate: exit 3 when p99 is above this (800us, 250ms, 1.5s; bare number = milliseconds).", HelpName = "LATENCY", CustomParser = ParseLatency };
 
         var command = new Command("load", "Load-test a service (or the embedded test service) open loop at a fixed rate or closed loop, with live progress, HdrHistogram percentiles and a pass/fail gate.")
         {
             target, protocol, tool, args, argsFile, tokenEnv, rate, concurrency, duration, warmup, maxOutstanding, workers, timeout, retries,
             latencyMs, errorRate, errorStatus, stallMs, stallAfterMs, inProcess, seed, outDir, maxErrorRate, maxP99,
+            headers, caFile, insecure, ramp, mix, mixFile, queueMode,
         };
         command.Validators.Add(result =>
         {
@@ -79,6 +94,26 @@ public static class LoadCommand
             if (Given(result, args) && Given(result, argsFile))
             {
                 result.AddError("Give either --args or --args-file, not both.");
+            }
+
+            if (Given(result, mix) && Given(result, mixFile))
+            {
+                result.AddError("Give either --mix or --mix-file, not both.");
+            }
+
+            if ((Given(result, mix) || Given(result, mixFile)) && Given(result, tool))
+            {
+                result.AddError("A mix replaces --tool: give one or the other.");
+            }
+
+            if (Given(result, mixFile) && (Given(result, args) || Given(result, argsFile)))
+            {
+                result.AddError("--mix-file carries the arguments of each tool: --args and --args-file do not apply.");
+            }
+
+            if (Given(result, caFile) && Given(result, insecure))
+            {
+                result.AddError("Give either --ca-file or --insecure, not both.");
             }
 
             if (Given(result, target) && (Given(result, latencyMs) || Given(result, errorRate) || Given(result, errorStatus) || Given(result, stallMs) || Given(result, stallAfterMs) || Given(result, inProcess)))
@@ -115,6 +150,13 @@ public static class LoadCommand
                 OutputDirectory = parse.GetValue(outDir)!,
                 MaxErrorRate = parse.GetValue(maxErrorRate),
                 MaxP99Micros = parse.GetValue(maxP99),
+                Headers = parse.GetValue(headers) ?? [],
+                CaFile = parse.GetValue(caFile),
+                Insecure = parse.GetValue(insecure),
+                Ramp = parse.GetValue(ramp),
+                Mix = parse.GetValue(mix),
+                MixFile = parse.GetValue(mixFile),
+                QueueMode = parse.GetValue(queueMode) switch { "wait" => QueueFullMode.Wait, "failfast" => QueueFullMode.FailFast, _ => QueueFullMode.Shed },
             };
             return await RunAsync(run, cancellationToken).ConfigureAwait(false);
         });
@@ -132,6 +174,11 @@ public static class LoadCommand
         }
 
         var token = targetSettings.Token;
+        if (settings.Insecure)
+        {
+            await Console.Error.WriteLineAsync("load: --insecure: any server certificate is accepted (test rigs only).").ConfigureAwait(false);
+        }
+
         LoadTarget loadTarget;
         try
         {
@@ -149,8 +196,14 @@ public static class LoadCommand
                 MachineInfo.Current(TimeProvider.System),
                 loadTarget.Description,
                 settings.Protocol == McpProtocol.StreamableHttp ? "mcp" : "rest",
-                settings.Tool,
-                settings.Target is null ? targetSettings.Fault : null);
+                targetSettings.Mix.Count == 0 ? settings.Tool : string.Join(",", targetSettings.Mix.Select(m => m.Tool + "=" + m.Weight.ToString(CultureInfo.InvariantCulture))),
+                settings.Target is null ? targetSettings.Fault : null)
+            {
+                HeaderNames = [.. settings.Headers.Select(h => h.Split(':', 2)[0].Trim())],
+                Tls = settings.Insecure ? "insecure" : settings.CaFile is not null ? "ca-file" : "system",
+                QueueMode = settings.QueueMode.ToString().ToLowerInvariant(),
+                Ramp = runOptions.Ramp,
+            };
             var header = string.Create(CultureInfo.InvariantCulture,
                 $"load: {info.Target}, {info.Protocol}, tool {info.Tool}, {(runOptions.Rate is { } r ? $"open loop {r:0.##}/s" : $"closed loop C={runOptions.Concurrency}")}, {runOptions.Duration.TotalSeconds:0.###} s after {runOptions.Warmup.TotalSeconds:0.###} s warmup");
             Console.WriteLine(header);
@@ -162,6 +215,7 @@ public static class LoadCommand
                 {
                     Progress = p => Console.WriteLine(ProgressLine(p)),
                     MeasurementStarting = loadTarget.OnMeasurementStarting,
+                    ClassifyError = LoadErrorKey.Classify,
                 }.RunAsync(cancellationToken).ConfigureAwait(false);
             }
             else
@@ -170,9 +224,15 @@ public static class LoadCommand
             }
 
             var gate = LoadGate.Evaluate(result, settings.MaxErrorRate, settings.MaxP99Micros);
-            var files = LoadReport.Write(result, info, gate, settings.OutputDirectory, token);
+            var files = LoadReport.Write(result, info, gate, settings.OutputDirectory, targetSettings.Secrets);
             Console.WriteLine(SummaryLine(result));
+            if (result.ErrorCounts.Count > 0)
+            {
+                Console.WriteLine(ErrorLine(result));
+            }
+
             Console.WriteLine("Wrote " + files.Markdown + ", .json, .hlog, .svg");
+            Console.WriteLine(gate.Passed ? "passed" : "FAILED");
             if (!gate.Passed)
             {
                 Console.WriteLine("Gate failed: " + string.Join("; ", gate.Failures));
@@ -181,106 +241,6 @@ public static class LoadCommand
 
             return ExitPassed;
         }
-    }
-
-    /// <summary>Turns the command's settings into the engine's and the target's; false with a message when a value
-    /// is out of range or a file or variable is missing.</summary>
-    public static bool TryPrepare(LoadCommandSettings settings, out LoadRunOptions runOptions, out LoadTargetSettings targetSettings, out string problem)
-    {
-        ArgumentNullException.ThrowIfNull(settings);
-        runOptions = null!;
-        targetSettings = null!;
-        problem = string.Empty;
-        if (settings.Target is { } url && (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)))
-        {
-            problem = "--target must be an absolute http or https URL.";
-            return false;
-        }
-
-        byte[] arguments;
-        try
-        {
-            var json = settings.ArgumentsFile is { } file ? File.ReadAllText(file.FullName) : settings.ArgumentsJson ?? CallScenario.ArgumentsJson;
-            using (var document = JsonDocument.Parse(json))
-            {
-                if (document.RootElement.ValueKind != JsonValueKind.Object)
-                {
-                    problem = "the tool arguments must be a JSON object.";
-                    return false;
-                }
-            }
-
-            arguments = Encoding.UTF8.GetBytes(json);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
-        {
-            problem = "cannot use the tool arguments: " + ex.Message;
-            return false;
-        }
-
-        string? token = null;
-        if (settings.TokenVariable is { } variable)
-        {
-            token = Environment.GetEnvironmentVariable(variable);
-            if (string.IsNullOrEmpty(token))
-            {
-                problem = $"environment variable {variable} (--token-env) is not set or empty.";
-                return false;
-            }
-        }
-
-        if (settings.ErrorRate is < 0 or > 1 || settings.LatencyMs < 0 || settings.StallMs < 0 || settings.StallAfterMs < 0 || settings.ErrorStatus is < 100 or > 999)
-        {
-            problem = "fault profile out of range: --error-rate 0..1, --error-status 100..999, --latency-ms, --stall-ms and --stall-after-ms not negative.";
-            return false;
-        }
-
-        if (settings.MaxErrorRate is < 0 or > 1 || settings.MaxP99Micros is < 0 || settings.Retries is < 0 or > 10 || settings.Timeout <= TimeSpan.Zero
-            || settings.Workers is < 1 or > 1024)
-        {
-            problem = "out of range: --max-error-rate 0..1, --max-p99 not negative, --retries 0..10, --timeout positive, --workers 1..1024.";
-            return false;
-        }
-
-        var rate = settings.Rate ?? (settings.Concurrency is null ? DefaultRate : null);
-        runOptions = new LoadRunOptions
-        {
-            Rate = rate,
-            Concurrency = settings.Concurrency,
-            Duration = settings.Duration,
-            Warmup = settings.Warmup,
-            MaxOutstanding = settings.MaxOutstanding,
-            DrainTimeout = settings.Timeout + TimeSpan.FromSeconds(1),
-        };
-        try
-        {
-            runOptions.Validate();
-        }
-        catch (ArgumentException ex)
-        {
-            problem = ex.Message;
-            return false;
-        }
-
-        var stallAfter = settings.StallAfterMs ?? (int)(settings.Duration.TotalMilliseconds / 2);
-        targetSettings = new LoadTargetSettings
-        {
-            Target = settings.Target,
-            Protocol = settings.Protocol,
-            Tool = settings.Tool,
-            ArgumentsUtf8 = arguments,
-            Token = token,
-
-            // The host process has no stall switch yet, so a stall runs the embedded service in-process.
-            InProcess = settings.InProcess || settings.StallMs > 0,
-            Fault = new FaultProfile(settings.LatencyMs, settings.ErrorRate, settings.ErrorStatus, settings.StallMs, settings.StallMs > 0 ? stallAfter : 0),
-            Seed = settings.Seed,
-            Workers = settings.Workers ?? Math.Min(1024, settings.Concurrency ?? DefaultOpenLoopWorkers),
-            QueueCapacity = Math.Max(settings.MaxOutstanding, (settings.Concurrency ?? 0) * 2),
-            Timeout = settings.Timeout,
-            Retries = settings.Retries,
-        };
-        return true;
     }
 
     /// <summary>One plain progress line (used when output is redirected).</summary>
@@ -293,6 +253,15 @@ public static class LoadCommand
 
     private static string SummaryLine(LoadResult result) => string.Create(CultureInfo.InvariantCulture,
         $"sent {result.Sent:N0}, completed {result.Completed:N0}, errors {result.Errors:N0} ({result.ErrorRate:P2}), {result.AchievedRate:N1} calls/s; p50 {result.PercentileMicros(50) / 1000:N3} ms, p90 {result.PercentileMicros(90) / 1000:N3} ms, p99 {result.PercentileMicros(99) / 1000:N3} ms, p99.9 {result.PercentileMicros(99.9) / 1000:N3} ms, max {result.MaxMicros / 1000.0:N3} ms");
+
+    /// <summary>The error breakdown and the failed calls' latencies, on one line.</summary>
+    public static string ErrorLine(LoadResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var kinds = string.Join(", ", result.ErrorCounts.Select(e => string.Create(CultureInfo.InvariantCulture, $"{e.Key} {e.Count:N0}")));
+        return string.Create(CultureInfo.InvariantCulture,
+            $"errors by kind: {kinds}; failed calls p50 {result.FailedPercentileMicros(50) / 1000:N3} ms, p99 {result.FailedPercentileMicros(99) / 1000:N3} ms, max {result.FailedMaxMicros / 1000:N3} ms");
+    }
 
     private static async Task<LoadResult> RunLiveAsync(LoadTarget loadTarget, LoadRunOptions runOptions, CancellationToken cancellationToken)
     {
@@ -308,6 +277,7 @@ public static class LoadCommand
                     context.Refresh();
                 },
                 MeasurementStarting = loadTarget.OnMeasurementStarting,
+                ClassifyError = LoadErrorKey.Classify,
             }.RunAsync(cancellationToken).ConfigureAwait(false);
         }).ConfigureAwait(false);
         return result!;
@@ -381,56 +351,4 @@ public static class LoadCommand
 
     private static string Scrub(string text, string? secret)
         => string.IsNullOrEmpty(secret) ? text : text.Replace(secret, "***", StringComparison.Ordinal);
-}
-
-/// <summary>The load command's values after parsing (see <see cref="LoadCommand.Create"/> for their meaning).</summary>
-public sealed class LoadCommandSettings
-{
-    public Uri? Target { get; init; }
-
-    public McpProtocol Protocol { get; init; } = McpProtocol.Rest;
-
-    public string Tool { get; init; } = "echo";
-
-    public string? ArgumentsJson { get; init; }
-
-    public FileInfo? ArgumentsFile { get; init; }
-
-    public string? TokenVariable { get; init; }
-
-    public double? Rate { get; init; }
-
-    public int? Concurrency { get; init; }
-
-    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(30);
-
-    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(5);
-
-    public int MaxOutstanding { get; init; } = 10_000;
-
-    public int? Workers { get; init; }
-
-    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
-
-    public int Retries { get; init; }
-
-    public int LatencyMs { get; init; }
-
-    public double ErrorRate { get; init; }
-
-    public int ErrorStatus { get; init; } = 503;
-
-    public int StallMs { get; init; }
-
-    public int? StallAfterMs { get; init; }
-
-    public bool InProcess { get; init; }
-
-    public int Seed { get; init; } = 1;
-
-    public string OutputDirectory { get; init; } = "perf-results";
-
-    public double? MaxErrorRate { get; init; }
-
-    public double? MaxP99Micros { get; init; }
 }

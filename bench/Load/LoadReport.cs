@@ -13,7 +13,20 @@ namespace Cortex.Mcp.Fast.Bench.Load;
 /// <param name="Protocol"><c>rest</c> or <c>mcp</c>.</param>
 /// <param name="Tool">The tool called.</param>
 /// <param name="Fault">The embedded service's fault profile, or null.</param>
-public sealed record LoadRunInfo(MachineInfo Machine, string Target, string Protocol, string Tool, FaultProfile? Fault);
+public sealed record LoadRunInfo(MachineInfo Machine, string Target, string Protocol, string Tool, FaultProfile? Fault)
+{
+    /// <summary>Names of the request headers given (never their values).</summary>
+    public IReadOnlyList<string> HeaderNames { get; init; } = [];
+
+    /// <summary>How the server certificate was judged: <c>system</c>, <c>ca-file</c> or <c>insecure</c>.</summary>
+    public string Tls { get; init; } = "system";
+
+    /// <summary>The client's queue mode (<c>shed</c>, <c>wait</c>, <c>failfast</c>).</summary>
+    public string QueueMode { get; init; } = "shed";
+
+    /// <summary>The warm-up ramp (zero: none).</summary>
+    public TimeSpan Ramp { get; init; }
+}
 
 /// <summary>The embedded service's fault profile.</summary>
 /// <param name="LatencyMs">Delay added to every tool call.</param>
@@ -27,7 +40,8 @@ public sealed record FaultProfile(int LatencyMs, double ErrorRate, int ErrorStat
     public bool IsNone => LatencyMs == 0 && ErrorRate == 0 && StallMs == 0;
 }
 
-/// <summary>The pipeline gate: limits, and which of them the run broke.</summary>
+/// <summary>The pipeline gate: limits, and which of them the run broke. A run in which no call succeeded never
+/// passes, whatever the limits.</summary>
 /// <param name="MaxErrorRate">Error-rate limit (0–1), or null.</param>
 /// <param name="MaxP99Micros">p99 limit in µs, or null.</param>
 /// <param name="Failures">One sentence per broken limit; empty when the run passed.</param>
@@ -36,8 +50,8 @@ public sealed record LoadGate(double? MaxErrorRate, double? MaxP99Micros, IReadO
     /// <summary>True when no limit was broken.</summary>
     public bool Passed => Failures.Count == 0;
 
-    /// <summary>Checks <paramref name="result"/> against the limits: error rate above the limit, or p99 above its
-    /// limit (also when no call succeeded, since there is then no latency to trust).</summary>
+    /// <summary>Checks <paramref name="result"/> against the limits: error rate above the limit, p99 above its
+    /// limit, or no successful call at all (there is then nothing to measure and no latency to trust).</summary>
     public static LoadGate Evaluate(LoadResult result, double? maxErrorRate, double? maxP99Micros)
     {
         ArgumentNullException.ThrowIfNull(result);
@@ -45,7 +59,13 @@ public sealed record LoadGate(double? MaxErrorRate, double? MaxP99Micros, IReadO
         var failures = new List<string>();
         if (maxErrorRate is { } rateLimit && result.ErrorRate > rateLimit)
         {
-            failures.Add(string.Create(inv, $"error rate {result.ErrorRate:0.####} > max {rateLimit:0.####}"));
+            var top = result.ErrorCounts.Count > 0 ? string.Create(inv, $" (mostly {result.ErrorCounts[0].Key})") : string.Empty;
+            failures.Add(string.Create(inv, $"error rate {result.ErrorRate:0.####} > max {rateLimit:0.####}{top}"));
+        }
+
+        if (result.Completed == 0 && maxP99Micros is null)
+        {
+            failures.Add("no call succeeded");
         }
 
         if (maxP99Micros is { } p99Limit)
@@ -75,10 +95,13 @@ public sealed record LoadOutputFiles(string Markdown, string Json, string Histog
 /// JSON keys (fixed; absent values are <c>null</c>):
 /// <c>machine{cores,os,dotnet,date}</c>, <c>target</c>, <c>protocol</c>, <c>tool</c>, <c>fault{latency_ms,error_rate,
 /// error_status,stall_ms,stall_after_ms}</c>, <c>mode</c> (<c>open</c>|<c>closed</c>), <c>rate</c>,
-/// <c>concurrency</c>, <c>duration_s</c>, <c>warmup_s</c>, <c>scheduled</c>, <c>sent</c>, <c>completed</c>,
-/// <c>errors</c>, <c>not_sent</c>, <c>abandoned</c>, <c>error_rate</c>, <c>achieved_rate</c>, <c>p50_us</c>,
-/// <c>p90_us</c>, <c>p99_us</c>, <c>p999_us</c>, <c>max_us</c>, <c>max_send_lag_us</c>, <c>max_error_rate</c>,
-/// <c>max_p99_us</c>, <c>passed</c>, <c>failures</c>, <c>cancelled</c>.
+/// <c>concurrency</c>, <c>duration_s</c>, <c>warmup_s</c>, <c>ramp_s</c>, <c>queue_mode</c>, <c>tls</c>,
+/// <c>headers</c> (names only), <c>scheduled</c>, <c>sent</c>, <c>completed</c>, <c>errors</c>, <c>not_sent</c>,
+/// <c>abandoned</c>, <c>error_rate</c>, <c>errors_by_kind</c> (<c>[{kind, status, count, first_at_ms}]</c>, most
+/// frequent first), <c>achieved_rate</c>, <c>p50_us</c>, <c>p90_us</c>, <c>p99_us</c>, <c>p999_us</c>,
+/// <c>max_us</c> (successful calls), <c>failed_p50_us</c>, <c>failed_p99_us</c>, <c>failed_max_us</c> (failed
+/// calls), <c>max_send_lag_us</c>, <c>max_error_rate</c>, <c>max_p99_us</c>, <c>passed</c>, <c>failures</c>,
+/// <c>cancelled</c>.
 /// </remarks>
 public static class LoadReport
 {
@@ -86,18 +109,19 @@ public static class LoadReport
     public static readonly string[] JsonKeys =
     [
         "machine", "target", "protocol", "tool", "fault", "mode", "rate", "concurrency", "duration_s", "warmup_s",
-        "scheduled", "sent", "completed", "errors", "not_sent", "abandoned", "error_rate", "achieved_rate",
-        "p50_us", "p90_us", "p99_us", "p999_us", "max_us", "max_send_lag_us", "max_error_rate", "max_p99_us",
-        "passed", "failures", "cancelled",
+        "ramp_s", "queue_mode", "tls", "headers",
+        "scheduled", "sent", "completed", "errors", "not_sent", "abandoned", "error_rate", "errors_by_kind", "achieved_rate",
+        "p50_us", "p90_us", "p99_us", "p999_us", "max_us", "failed_p50_us", "failed_p99_us", "failed_max_us",
+        "max_send_lag_us", "max_error_rate", "max_p99_us", "passed", "failures", "cancelled",
     ];
 
     /// <summary>The file stem of a run that began at <paramref name="startUtc"/>.</summary>
     public static string Stem(DateTimeOffset startUtc) => startUtc.UtcDateTime.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-load";
 
     /// <summary>Writes the four files into <paramref name="directory"/> (created if needed).</summary>
-    /// <param name="secret">A value that must never be written (the bearer token); replaced by <c>***</c> in the
-    /// text files should it ever reach them.</param>
-    public static LoadOutputFiles Write(LoadResult result, LoadRunInfo info, LoadGate gate, string directory, string? secret)
+    /// <param name="secrets">Values that must never be written (the bearer token); replaced by <c>***</c> in the
+    /// text files should one ever reach them.</param>
+    public static LoadOutputFiles Write(LoadResult result, LoadRunInfo info, LoadGate gate, string directory, IReadOnlyList<string>? secrets)
     {
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(info);
@@ -105,9 +129,9 @@ public static class LoadReport
         Directory.CreateDirectory(directory);
         var stem = Path.Combine(directory, Stem(result.StartUtc));
         var files = new LoadOutputFiles(stem + ".md", stem + ".json", stem + ".hlog", stem + ".svg");
-        File.WriteAllText(files.Json, Scrub(RenderJson(result, info, gate), secret));
-        File.WriteAllText(files.Markdown, Scrub(RenderMarkdown(result, info, gate, files), secret));
-        File.WriteAllText(files.Svg, Scrub(RenderSvg(result, info), secret));
+        File.WriteAllText(files.Json, Scrub(RenderJson(result, info, gate), secrets));
+        File.WriteAllText(files.Markdown, Scrub(RenderMarkdown(result, info, gate, files), secrets));
+        File.WriteAllText(files.Svg, Scrub(RenderSvg(result, info), secrets));
         using (var stream = File.Create(files.HistogramLog))
         {
             WriteHistogramLog(result, stream);
@@ -174,6 +198,16 @@ public static class LoadReport
             WriteNullable(json, "concurrency", result.Concurrency);
             json.WriteNumber("duration_s", Math.Round(result.Duration.TotalSeconds, 3));
             json.WriteNumber("warmup_s", Math.Round(result.Warmup.TotalSeconds, 3));
+            json.WriteNumber("ramp_s", Math.Round(info.Ramp.TotalSeconds, 3));
+            json.WriteString("queue_mode", info.QueueMode);
+            json.WriteString("tls", info.Tls);
+            json.WriteStartArray("headers");
+            foreach (var name in info.HeaderNames)
+            {
+                json.WriteStringValue(name);
+            }
+
+            json.WriteEndArray();
             json.WriteNumber("scheduled", result.Scheduled);
             json.WriteNumber("sent", result.Sent);
             json.WriteNumber("completed", result.Completed);
@@ -181,12 +215,27 @@ public static class LoadReport
             json.WriteNumber("not_sent", result.NotSent);
             json.WriteNumber("abandoned", result.Abandoned);
             json.WriteNumber("error_rate", Math.Round(result.ErrorRate, 6));
+            json.WriteStartArray("errors_by_kind");
+            foreach (var error in result.ErrorCounts)
+            {
+                json.WriteStartObject();
+                json.WriteString("kind", error.Key.Kind);
+                WriteNullable(json, "status", error.Key.Status);
+                json.WriteNumber("count", error.Count);
+                WriteNullable(json, "first_at_ms", error.FirstAtMicros is { } first ? Math.Round(first / 1000, 3) : null);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
             json.WriteNumber("achieved_rate", Math.Round(result.AchievedRate, 2));
             json.WriteNumber("p50_us", result.PercentileMicros(50));
             json.WriteNumber("p90_us", result.PercentileMicros(90));
             json.WriteNumber("p99_us", result.PercentileMicros(99));
             json.WriteNumber("p999_us", result.PercentileMicros(99.9));
             json.WriteNumber("max_us", result.MaxMicros);
+            json.WriteNumber("failed_p50_us", result.FailedPercentileMicros(50));
+            json.WriteNumber("failed_p99_us", result.FailedPercentileMicros(99));
+            json.WriteNumber("failed_max_us", result.FailedMaxMicros);
             json.WriteNumber("max_send_lag_us", Math.Round(result.MaxSendLagMicros));
             WriteNullable(json, "max_error_rate", gate.MaxErrorRate);
             WriteNullable(json, "max_p99_us", gate.MaxP99Micros);
@@ -220,12 +269,23 @@ public static class LoadReport
             md.Append(inv, $"- Fault profile: latency {fault.LatencyMs} ms, error rate {fault.ErrorRate:0.###} (HTTP {fault.ErrorStatus}), stall {fault.StallMs} ms at {fault.StallAfterMs} ms\n");
         }
 
-        md.Append(inv, $"- Mode: {ModeText(result)}\n");
-        md.Append(inv, $"- Duration {result.Duration.TotalSeconds:0.###} s after {result.Warmup.TotalSeconds:0.###} s warmup (not recorded){(result.Cancelled ? "; cancelled early" : string.Empty)}\n\n");
+        md.Append(inv, $"- Mode: {ModeText(result)}; client queue mode `{info.QueueMode}`; TLS {info.Tls}{(info.HeaderNames.Count > 0 ? "; headers " + string.Join(", ", info.HeaderNames) : string.Empty)}\n");
+        md.Append(inv, $"- Duration {result.Duration.TotalSeconds:0.###} s after {result.Warmup.TotalSeconds:0.###} s warmup{(info.Ramp > TimeSpan.Zero ? $" (ramped over {info.Ramp.TotalSeconds:0.###} s)" : string.Empty)} (not recorded){(result.Cancelled ? "; cancelled early" : string.Empty)}\n\n");
         md.Append("| scheduled | sent | completed | errors | not sent | error rate | achieved rate | p50 | p90 | p99 | p99.9 | max |\n");
         md.Append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         md.Append(inv, $"| {result.Scheduled:N0} | {result.Sent:N0} | {result.Completed:N0} | {result.Errors:N0} | {result.NotSent:N0} | {result.ErrorRate:P2} | {result.AchievedRate:N1}/s ");
         md.Append(inv, $"| {Micros(result.PercentileMicros(50))} | {Micros(result.PercentileMicros(90))} | {Micros(result.PercentileMicros(99))} | {Micros(result.PercentileMicros(99.9))} | {Micros(result.MaxMicros)} |\n\n");
+        if (result.ErrorCounts.Count > 0)
+        {
+            md.Append("| error kind | HTTP status | count | share of errors | first after |\n|---|---:|---:|---:|---:|\n");
+            foreach (var error in result.ErrorCounts)
+            {
+                md.Append(inv, $"| {error.Key.Kind} | {(error.Key.Status is { } status ? status.ToString(inv) : "—")} | {error.Count:N0} | {(double)error.Count / result.Errors:P1} | {(error.FirstAtMicros is { } first ? Micros(first) : "—")} |\n");
+            }
+
+            md.Append(inv, $"\nFailed calls (apart from the successes above): p50 {Micros(result.FailedPercentileMicros(50))}, p99 {Micros(result.FailedPercentileMicros(99))}, max {Micros(result.FailedMaxMicros)}.\n\n");
+        }
+
         if (result.Mode == LoadMode.OpenLoop)
         {
             md.Append(inv, $"Largest pacing lag (how late the scheduler sent a call; already inside the latencies): {Micros(result.MaxSendLagMicros)}.\n\n");
@@ -249,8 +309,13 @@ public static class LoadReport
     {
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(info);
-        var points = PercentilePlot.Spectrum(p => result.PercentileMicros(p));
-        return PercentilePlot.Render($"{info.Target} · {info.Tool} · {ModeText(result)}", [new PercentilePlot.Series(SeriesName(result), points)]);
+        var series = new List<PercentilePlot.Series> { new(SeriesName(result), PercentilePlot.Spectrum(p => result.PercentileMicros(p))) };
+        if (result.FailedHistogram.TotalCount > 0)
+        {
+            series.Add(new PercentilePlot.Series("failed calls", PercentilePlot.Spectrum(p => result.FailedPercentileMicros(p))));
+        }
+
+        return PercentilePlot.Render($"{info.Target} · {info.Tool} · {ModeText(result)}", series);
     }
 
     private static string ModeText(LoadResult result) => result.Mode == LoadMode.OpenLoop
@@ -283,6 +348,16 @@ public static class LoadReport
         }
     }
 
-    private static string Scrub(string text, string? secret)
-        => string.IsNullOrEmpty(secret) ? text : text.Replace(secret, "***", StringComparison.Ordinal);
+    private static string Scrub(string text, IReadOnlyList<string>? secrets)
+    {
+        foreach (var secret in secrets ?? [])
+        {
+            if (!string.IsNullOrEmpty(secret))
+            {
+                text = text.Replace(secret, "***", StringComparison.Ordinal);
+            }
+        }
+
+        return text;
+    }
 }

@@ -53,6 +53,14 @@ public sealed class LoadResult
     /// <summary>Latencies of successful calls, in microseconds (open loop: from the intended send time).</summary>
     public required LongHistogram Histogram { get; init; }
 
+    /// <summary>Latencies of failed calls (sent and ended in an exception), in microseconds, apart from the
+    /// successes: a refusal in 1 ms and a timeout at 5 s are both errors, but not the same experience.</summary>
+    public required LongHistogram FailedHistogram { get; init; }
+
+    /// <summary>Every error by kind and HTTP status (including <c>NotSent</c> and <c>Abandoned</c>), most frequent
+    /// first; their counts add up to <see cref="Errors"/>.</summary>
+    public required IReadOnlyList<LoadErrorCount> ErrorCounts { get; init; }
+
     /// <summary>The same latencies split in consecutive intervals, each with its start and end time stamps.</summary>
     public required IReadOnlyList<HistogramBase> Intervals { get; init; }
 
@@ -70,4 +78,10 @@ public sealed class LoadResult
 
     /// <summary>The latency at <paramref name="percentile"/> (0–100) in microseconds; 0 with no successful call.</summary>
     public double PercentileMicros(double percentile) => Histogram.TotalCount == 0 ? 0 : Histogram.GetValueAtPercentile(percentile);
+
+    /// <summary>The latency of failed calls at <paramref name="percentile"/> (0–100) in microseconds; 0 with none.</summary>
+    public double FailedPercentileMicros(double percentile) => FailedHistogram.TotalCount == 0 ? 0 : FailedHistogram.GetValueAtPercentile(percentile);
+
+    /// <summary>The largest latency of a failed call, in microseconds (0 with none).</summary>
+    public double FailedMaxMicros => FailedHistogram.TotalCount == 0 ? 0 : FailedHistogram.GetMaxValue();
 }

@@ -27,6 +27,14 @@ public sealed class LoadRunOptions
     /// <value>The default value is 5 seconds.</value>
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How the warmup ramps up: over this length from its start, open loop raises the rate linearly from 0 to
+    /// <see cref="Rate"/>, closed loop starts its callers one by one; then the load is steady. Not longer than
+    /// <see cref="Warmup"/>.
+    /// </summary>
+    /// <value>The default value is zero (no ramp: full load from the first instant).</value>
+    public TimeSpan Ramp { get; init; }
+
     /// <summary>Open loop: the most calls in flight at once; a due call beyond it is not sent and counts as an error.</summary>
     /// <value>The default value is 10,000.</value>
     public int MaxOutstanding { get; init; } = 10_000;
@@ -68,6 +76,11 @@ public sealed class LoadRunOptions
         if (Warmup < TimeSpan.Zero)
         {
             throw new ArgumentException("Warmup must not be negative.");
+        }
+
+        if (Ramp < TimeSpan.Zero || Ramp > Warmup)
+        {
+            throw new ArgumentException("Ramp must not be negative nor longer than the warmup.");
         }
 
         if (MaxOutstanding < 1)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Cryptography.X509Certificates;
 using Cortex.Mcp.Fast.Bench.Infrastructure;
 using Cortex.Mcp.Fast.Resilience;
 using Cortex.Mcp.Fast.Testing;
@@ -24,6 +25,9 @@ public sealed class LoadTargetSettings
     /// <summary>Bearer token sent with every call, or null.</summary>
     public string? Token { get; init; }
 
+    /// <summary>Values that must never reach an output file (the bearer token).</summary>
+    public IReadOnlyList<string> Secrets => Token is { Length: > 0 } token ? [token] : [];
+
     /// <summary>Embedded only: run the service in this process instead of a child process.</summary>
     public bool InProcess { get; init; }
 
@@ -44,7 +48,26 @@ public sealed class LoadTargetSettings
 
     /// <summary>Client retries per call (0: every failure counts).</summary>
     public int Retries { get; init; }
+
+    /// <summary>A weighted mix of tools (each with its arguments) called instead of <see cref="Tool"/>; empty for
+    /// none.</summary>
+    public IReadOnlyList<LoadToolWeight> Mix { get; init; } = [];
+
+    /// <summary>Root certificates trusted instead of the system store (<c>--ca-file</c>), or null.</summary>
+    public X509Certificate2Collection? TrustedRoots { get; init; }
+
+    /// <summary>Accept any server certificate (<c>--insecure</c>): for test rigs only.</summary>
+    public bool Insecure { get; init; }
+
+    /// <summary>What the client's queue does when full or overloaded.</summary>
+    public QueueFullMode QueueMode { get; init; } = new McpServiceOptions().Queue.FullMode;
 }
+
+/// <summary>One tool of a weighted mix: called <paramref name="Weight"/> times in every sum-of-weights calls.</summary>
+/// <param name="Tool">The tool name.</param>
+/// <param name="Weight">Its weight, at least 1.</param>
+/// <param name="ArgumentsUtf8">Its arguments object, UTF-8 JSON.</param>
+public sealed record LoadToolWeight(string Tool, int Weight, ReadOnlyMemory<byte> ArgumentsUtf8);
 
 /// <summary>
 /// A ready target: a <see cref="NetworkMcpClient"/> connected to the service (started first when embedded), and the
@@ -59,6 +82,10 @@ public sealed class LoadTarget : IAsyncDisposable
     private readonly ServiceProcess? _process;
     private readonly TestMcpService? _service;
     private readonly LoadTargetSettings _settings;
+
+    /// <summary>The tools in calling order, one cycle of the mix (one entry without a mix).</summary>
+    private readonly LoadToolWeight[] _plan;
+    private long _nextCall = -1;
     private CancellationTokenSource? _stall;
 
     private LoadTarget(LoadTargetSettings settings, NetworkMcpClient client, string description, ServiceProcess? process, TestMcpService? service)
@@ -68,6 +95,7 @@ public sealed class LoadTarget : IAsyncDisposable
         Description = description;
         _process = process;
         _service = service;
+        _plan = Plan(settings);
     }
 
     /// <summary>The target as it may be shown and written: never user info, query or token.</summary>
@@ -126,10 +154,45 @@ public sealed class LoadTarget : IAsyncDisposable
         }
     }
 
-    /// <summary>One call; throws on any failure.</summary>
+    /// <summary>
+    /// Interleaves a weighted mix evenly (smooth weighted round-robin, as nginx balances upstreams): weights 3 and 1
+    /// give <c>a a b a</c>, not <c>a a a b</c>, so every stretch of the run carries the mix, not just the whole.
+    /// </summary>
+    public static LoadToolWeight[] Plan(LoadTargetSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        if (settings.Mix.Count == 0)
+        {
+            return [new LoadToolWeight(settings.Tool, 1, settings.ArgumentsUtf8)];
+        }
+
+        var total = settings.Mix.Sum(m => m.Weight);
+        var current = new long[settings.Mix.Count];
+        var plan = new LoadToolWeight[total];
+        for (var n = 0; n < total; n++)
+        {
+            var best = 0;
+            for (var i = 0; i < current.Length; i++)
+            {
+                current[i] += settings.Mix[i].Weight;
+                if (current[i] > current[best])
+                {
+                    best = i;
+                }
+            }
+
+            current[best] -= total;
+            plan[n] = settings.Mix[best];
+        }
+
+        return plan;
+    }
+
+    /// <summary>One call (the next tool of the mix); throws on any failure.</summary>
     public ValueTask CallAsync(CancellationToken cancellationToken)
     {
-        var pending = _client.CallToolAsync(ServiceName, _settings.Tool, _settings.ArgumentsUtf8, null, cancellationToken);
+        var entry = _plan.Length == 1 ? _plan[0] : _plan[(int)((ulong)Interlocked.Increment(ref _nextCall) % (ulong)_plan.Length)];
+        var pending = _client.CallToolAsync(ServiceName, entry.Tool, entry.ArgumentsUtf8, null, cancellationToken);
         if (pending.IsCompletedSuccessfully)
         {
             pending.Result.Dispose();
@@ -249,6 +312,15 @@ public sealed class LoadTarget : IAsyncDisposable
         service.CallTimeout = settings.Timeout;
         service.Retry = settings.Retries == 0 ? RetryOptions.NoRetry : new RetryOptions { MaxRetries = settings.Retries };
         service.CircuitBreaker = CircuitBreakerOptions.Disabled;
+        service.Queue.FullMode = settings.QueueMode;
+        service.Tls.TrustedRootCertificates = settings.TrustedRoots;
+        if (settings.Insecure)
+        {
+            // --insecure, asked for by name and announced on stderr and in the report: a test rig's own certificate.
+#pragma warning disable CA5359 // accepts any certificate: that is the option's whole point
+            service.Tls.RemoteCertificateValidation = static (_, _, _, _) => true;
+#pragma warning restore CA5359
+        }
         if (settings.Token is { Length: > 0 } token)
         {
             service.Http.BearerTokenProvider = BearerTokenProvider.FromStatic(token);

@@ -3,14 +3,26 @@ using Cortex.Mcp.Fast.Transports;
 
 namespace Cortex.Mcp.Fast;
 
-/// <summary>What a full call queue does with a new call.</summary>
+/// <summary>What a full call queue does with a new call, and whether an overloaded queue sheds calls.</summary>
 public enum QueueFullMode
 {
-    /// <summary>Wait for room until the call's deadline, then fail with <see cref="CallTimeoutException"/>.</summary>
+    /// <summary>
+    /// Wait for room until the call's deadline, then fail with <see cref="CallTimeoutException"/>. At most
+    /// <see cref="QueueOptions.MaxWaiters"/> callers wait; one more fails at once with <see cref="QueueFullException"/>.
+    /// </summary>
     Wait,
 
     /// <summary>Fail at once with <see cref="QueueFullException"/>.</summary>
     FailFast,
+
+    /// <summary>
+    /// Fail at once with <see cref="QueueFullException"/> when the queue is full, and shed by queueing delay
+    /// (CoDel-style): once calls have waited longer than <see cref="QueueOptions.ShedTarget"/> for a whole
+    /// <see cref="QueueOptions.ShedInterval"/>, a call that waited longer than the target is refused with
+    /// <see cref="QueueFullException"/> when a worker reaches it, until waits stay under the target for an interval.
+    /// Retries and resumed calls are never shed. The default.
+    /// </summary>
+    Shed,
 }
 
 /// <summary>The wire protocol spoken to a service.</summary>

@@ -20,13 +20,12 @@ namespace Cortex.Mcp.Fast.Dispatch;
 /// <para>Concurrency. The live count changes only by Interlocked operations and the fast path
 /// (<see cref="TryEnter"/>, <see cref="Leave"/> with nobody waiting) takes no lock. The waiter list and its count
 /// change under <see cref="_gate"/>. No wake-up is lost: <see cref="Leave"/> decrements and then reads
-/// <see cref="_waiting"/>; <see cref="Wait"/> increments <see cref="_waiting"/> and then re-checks the count (both
+/// <see cref="_waiting"/>; <see cref="TryWait"/> increments <see cref="_waiting"/> and then re-checks the count (both
 /// full fences), so at least one of them sees the other. Accepted race: a new arrival may take a slot freed between
 /// a leave's decrement and its hand-over, ahead of an older waiter (that waiter gets the next slot).</para>
-/// <para>Extension points (for a later issue): a bound on waiters goes in <see cref="Wait"/> (refuse when
-/// <see cref="Waiting"/> reaches it, with the queue-full error); shedding by queueing delay goes in
-/// <see cref="Pump"/> and the worker's read (compare the call's accepted timestamp with a limit and complete it
-/// with an overload error instead of admitting or running it). Both act on this same count.</para>
+/// <para>Bounds: at most <see cref="Capacity"/> live calls and at most <see cref="MaxWaiters"/> waiters
+/// (<see cref="TryWait"/> refuses beyond). Shedding by queueing delay (<see cref="QueueFullMode.Shed"/>) is decided
+/// where a worker takes a call (<see cref="QueueDelayShedder"/>), not here.</para>
 /// </remarks>
 internal sealed class QueueAdmission
 {
@@ -45,15 +44,20 @@ internal sealed class QueueAdmission
     /// <summary>Count of <see cref="_waiters"/>, readable without the lock.</summary>
     private int _waiting;
 
-    public QueueAdmission(int capacity, Func<QueuedCall, bool> admit)
+    public QueueAdmission(int capacity, int maxWaiters, Func<QueuedCall, bool> admit)
     {
         Debug.Assert(capacity > 0, "A queue holds at least one call.");
+        Debug.Assert(maxWaiters >= 0, "The waiter bound is not negative.");
         Capacity = capacity;
+        MaxWaiters = maxWaiters;
         _admit = admit;
     }
 
     /// <summary>How many live calls the queue admits with a capacity check.</summary>
     public int Capacity { get; }
+
+    /// <summary>How many callers may wait for room at once (<see cref="TryWait"/>).</summary>
+    public int MaxWaiters { get; }
 
     /// <summary>Live calls in the queue right now (the queue depth of diagnostics).</summary>
     public int Live => Volatile.Read(ref _live);
@@ -99,27 +103,41 @@ internal sealed class QueueAdmission
 
     /// <summary>
     /// Parks <paramref name="item"/>'s call until a slot is free (its status stays <see cref="PendingCall.Admitting"/>;
-    /// its deadline and cancellation still complete it, see <see cref="Abandon"/>). May admit it at once.
+    /// its deadline and cancellation still complete it, see <see cref="Abandon"/>). May admit it at once. False, with
+    /// nothing parked, when <see cref="MaxWaiters"/> callers already wait and there is still no room: the caller refuses
+    /// the call (waiters are bounded as the queue is, so a stalled service cannot gather callers without limit).
     /// </summary>
-    public void Wait(QueuedCall item)
+    public bool TryWait(QueuedCall item)
     {
         var admitted = false;
         lock (_gate)
         {
             AssertInvariants_NeedsLock();
-            var node = _waiters.AddLast(item);
-            item.Call.RoomNode = node;
-            Interlocked.Increment(ref _waiting);
-
-            // Re-check after announcing the wait: a leave that decremented before seeing us left room.
-            if (TryEnter())
+            if (_waiters.Count >= MaxWaiters)
             {
-                Remove_NeedsLock(node);
+                if (!TryEnter())
+                {
+                    return false;
+                }
+
                 admitted = true;
             }
-            else if (!item.Call.IsIn(item.Version, PendingCall.Admitting))
+            else
             {
-                Remove_NeedsLock(node); // ended before it was parked; its Abandon may have found nothing to remove
+                var node = _waiters.AddLast(item);
+                item.Call.RoomNode = node;
+                Interlocked.Increment(ref _waiting);
+
+                // Re-check after announcing the wait: a leave that decremented before seeing us left room.
+                if (TryEnter())
+                {
+                    Remove_NeedsLock(node);
+                    admitted = true;
+                }
+                else if (!item.Call.IsIn(item.Version, PendingCall.Admitting))
+                {
+                    Remove_NeedsLock(node); // ended before it was parked; its Abandon may have found nothing to remove
+                }
             }
         }
 
@@ -127,6 +145,8 @@ internal sealed class QueueAdmission
         {
             Leave();
         }
+
+        return true;
     }
 
     /// <summary>The call of a waiter ended (deadline, cancellation, disposal): it no longer waits. Idempotent.</summary>

@@ -33,6 +33,9 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable, IPendingCall
     /// already ended may remain until a worker reads and discards them.</summary>
     private readonly Channel<QueuedCall> _channel;
     private readonly QueueAdmission _admission;
+
+    /// <summary>The overload detector of <see cref="QueueFullMode.Shed"/> mode; null in the other modes.</summary>
+    private readonly QueueDelayShedder? _shedder;
     private readonly Task[] _workers;
     private readonly ObjectPool<PendingCall> _pool;
     private readonly ConcurrentDictionary<string, ToolStatistics> _tools = new(StringComparer.Ordinal);
@@ -64,7 +67,10 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable, IPendingCall
             SingleWriter = false,
             AllowSynchronousContinuations = false,
         });
-        _admission = new QueueAdmission(options.Queue.Capacity, WriteAdmitted);
+        _admission = new QueueAdmission(options.Queue.Capacity, options.Queue.MaxWaiters, WriteAdmitted);
+        _shedder = options.Queue.FullMode == QueueFullMode.Shed
+            ? new QueueDelayShedder(options.Queue.ShedTarget, options.Queue.ShedInterval, timeProvider)
+            : null;
         _pool = new DefaultObjectPool<PendingCall>(new PendingCallPolicy(this), options.Queue.Capacity + options.Queue.WorkerCount);
         Requests = new ServiceRequests(this);
         Streams = new ServiceStreams(this);
@@ -109,9 +115,12 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable, IPendingCall
     /// <summary>The live-call accounting of the queue. Intended for testing.</summary>
     internal QueueAdmission Admission => _admission;
 
+    /// <summary>The overload detector (<see cref="QueueFullMode.Shed"/> mode only). Intended for testing.</summary>
+    internal QueueDelayShedder? Shedder => _shedder;
+
     /// <summary>
-    /// Accepts a call. Failures (open circuit, full queue in fail-fast mode, disposal, deadline, cancellation) come
-    /// back through the returned task, never as a synchronous throw.
+    /// Accepts a call. Failures (open circuit, full or overloaded queue, disposal, deadline, cancellation) come back
+    /// through the returned task, never as a synchronous throw.
     /// </summary>
     public ValueTask<ToolResult> EnqueueAsync(string tool, ReadOnlySpan<byte> argumentsUtf8, ToolCallOptions? callOptions, CancellationToken cancellationToken)
     {
@@ -150,8 +159,20 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable, IPendingCall
         _retryBudget.RecordRequest();
 
         var item = new QueuedCall(call, call.Version);
+        if (_shedder is { } shedder && shedder.IsStalled(_admission.Live))
+        {
+            // Shed mode, a queue that holds calls and has taken none for an interval: refused now, not at the deadline.
+            Refuse(call, item.Version, PendingCall.Admitting, ErrorFactory.QueueShed(ServiceName, tool, _admission.Capacity));
+            return task;
+        }
+
         if (_admission.TryEnter())
         {
+            if (_shedder is not null && _admission.Live == 1)
+            {
+                _shedder.NoteArrivalInEmptyQueue(); // accepted race: another arrival or a take may fall in between
+            }
+
             if (!WriteAdmitted(item))
             {
                 _admission.Leave(); // ended before it was queued (a token that had already fired)
@@ -160,16 +181,13 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable, IPendingCall
             return task;
         }
 
-        if (Options.Queue.FullMode == QueueFullMode.FailFast)
+        // Wait mode: parked until a live call leaves the queue (its deadline and cancellation still end it), unless
+        // MaxWaiters callers already wait. Fail-fast and shed modes refuse at once.
+        if (Options.Queue.FullMode != QueueFullMode.Wait || !_admission.TryWait(item))
         {
-            Interlocked.Increment(ref _queueRejections);
-            McpTelemetry.QueueRejections.Add(1, _serviceTag);
-            call.TrySetException(ErrorFactory.QueueFull(ServiceName, tool, _admission.Capacity), PendingCall.Admitting, item.Version);
-            return task;
+            Refuse(call, item.Version, PendingCall.Admitting, ErrorFactory.QueueFull(ServiceName, tool, _admission.Capacity));
         }
 
-        // Wait mode: parked until a live call leaves the queue; its deadline and cancellation still end it.
-        _admission.Wait(item);
         return task;
     }
 
@@ -296,35 +314,6 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable, IPendingCall
     private ToolStatistics GetStatistics(string tool) =>
         _tools.TryGetValue(tool, out var statistics) ? statistics : _tools.GetOrAdd(tool, static name => new ToolStatistics(name));
 
-    /// <summary>
-    /// Moves an admitted call (it holds one live slot) into the channel and wakes a worker; false, with nothing
-    /// written, when the call already ended (the caller gives the slot back).
-    /// </summary>
-    private bool WriteAdmitted(QueuedCall item)
-    {
-        if (!item.Call.TryAdmit(item.Version))
-        {
-            return false;
-        }
-
-        Write(item);
-        return true;
-    }
-
-    /// <summary>Writes a queued item and wakes one worker; a closed channel (disposal) ends the call typed.</summary>
-    private void Write(QueuedCall item)
-    {
-        if (_channel.Writer.TryWrite(item))
-        {
-            _signal.Release();
-            return;
-        }
-
-        // Disposed: the call may already be completed by its disposal callback; only this incarnation may be
-        // failed, and leaving Queued gives its live slot back (OnTransition).
-        item.Call.TrySetException(ErrorFactory.Disposed(ServiceName, string.Empty), PendingCall.Queued, item.Version);
-    }
-
     private async Task RunWorkerAsync()
     {
         var reader = _channel.Reader;
@@ -337,6 +326,21 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable, IPendingCall
                 if (!call.TryStart(item.Version))
                 {
                     continue; // an entry of a call that already ended: it counts for nothing
+                }
+
+                // Shed mode: a first attempt that waited too long in an overloaded queue is refused, not run; a retry
+                // or a resumption (already accepted by the service) only counts as progress.
+                if (_shedder is { } shedder)
+                {
+                    if (call.Attempts != 0)
+                    {
+                        shedder.NoteTaken();
+                    }
+                    else if (shedder.ShouldShed(call.StartTimestamp))
+                    {
+                        Refuse(call, item.Version, PendingCall.Running, ErrorFactory.QueueShed(ServiceName, call.Tool, _admission.Capacity));
+                        continue;
+                    }
                 }
 
                 // A resumed call continues on the endpoint (lease and permit) it was suspended on.

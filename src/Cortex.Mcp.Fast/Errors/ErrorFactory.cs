@@ -107,6 +107,10 @@ internal static class ErrorFactory
     /// <summary>The call queue is full and the service fails fast.</summary>
     public static QueueFullException QueueFull(string service, string operation, int capacity) => new(service, operation, capacity);
 
+    /// <summary>The call queue is overloaded (calls wait past the shedding target) and shed this call before its
+    /// first attempt; the same type as a full queue, since for the caller it is the same answer: refused, nothing sent.</summary>
+    public static QueueFullException QueueShed(string service, string operation, int capacity) => new(service, operation, capacity);
+
     /// <summary>The client was disposed before or while the operation ran.</summary>
     public static ClientDisposedException Disposed(string service, string operation, int attempts = 0) =>
         new(service, operation) { Attempts = attempts };

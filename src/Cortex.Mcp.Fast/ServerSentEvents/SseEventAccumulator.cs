@@ -13,7 +13,8 @@ namespace Cortex.Mcp.Fast.ServerSentEvents;
 /// </remarks>
 internal struct SseEventAccumulator
 {
-    /// <summary>The largest <c>retry</c> value that still fits a <see cref="TimeSpan"/>, in milliseconds.</summary>
+    /// <summary>The largest whole number of milliseconds a <see cref="TimeSpan"/> holds; a larger <c>retry</c>
+    /// becomes <see cref="TimeSpan.MaxValue"/>.</summary>
     private const long MaxRetryMilliseconds = long.MaxValue / TimeSpan.TicksPerMillisecond;
 
     /// <summary>The data limit, copied from the options.</summary>
@@ -52,15 +53,16 @@ internal struct SseEventAccumulator
     /// <summary>The last event id string: committed at each blank line, sticky across events.</summary>
     private PooledByteBuffer _lastEventId;
 
-    /// <summary>The last valid <c>retry</c> value in milliseconds, or -1 when none was seen.</summary>
-    private long _retryMilliseconds;
+    /// <summary>The last valid <c>retry</c> value in ticks (saturated at <see cref="TimeSpan.MaxValue"/>), or -1 when
+    /// none was seen.</summary>
+    private long _retryTicks;
 
     public SseEventAccumulator(int maxLineLength, int maxEventSize, int maxIdLength)
     {
         _maxLineLength = maxLineLength;
         _maxEventSize = maxEventSize;
         _maxIdLength = maxIdLength;
-        _retryMilliseconds = -1;
+        _retryTicks = -1;
     }
 
     /// <summary>Gets the data of the dispatched event.</summary>
@@ -74,7 +76,7 @@ internal struct SseEventAccumulator
 
     /// <summary>Gets the last valid reconnection time, or null.</summary>
     public readonly TimeSpan? ReconnectionInterval =>
-        _retryMilliseconds < 0 ? null : TimeSpan.FromTicks(_retryMilliseconds * TimeSpan.TicksPerMillisecond);
+        _retryTicks < 0 ? null : TimeSpan.FromTicks(_retryTicks);
 
     /// <summary>Processes one line (without its line ending). Returns true when it dispatched an event.</summary>
     /// <param name="line">The line.</param>
@@ -230,25 +232,36 @@ internal struct SseEventAccumulator
     {
         // Spec: "If the field value consists of only ASCII digits, then interpret the field value as an integer in
         // base ten, and set the event stream's reconnection time to that integer. Otherwise, ignore the field."
-        // An empty value or one too large for a TimeSpan is ignored as well.
+        // Any run of digits is valid, however long: a value past what a TimeSpan holds is kept as the largest
+        // interval (TimeSpan.MaxValue) rather than ignored, so a server asking for "never soon" is not read as "no
+        // preference" (the reconnect policy caps the wait it actually takes). An empty value is ignored.
         if (value.IsEmpty)
         {
             return;
         }
 
         long milliseconds = 0;
+        var saturated = false;
         foreach (byte b in value)
         {
             uint digit = (uint)(b - '0');
-            if (digit > 9 || milliseconds > (MaxRetryMilliseconds - digit) / 10)
+            if (digit > 9)
             {
                 return;
             }
 
-            milliseconds = (milliseconds * 10) + digit;
+            if (!saturated && milliseconds > (MaxRetryMilliseconds - digit) / 10)
+            {
+                saturated = true; // keep scanning: a later non-digit still makes the whole field invalid
+            }
+
+            if (!saturated)
+            {
+                milliseconds = (milliseconds * 10) + digit;
+            }
         }
 
-        _retryMilliseconds = milliseconds;
+        _retryTicks = saturated ? TimeSpan.MaxValue.Ticks : milliseconds * TimeSpan.TicksPerMillisecond;
     }
 
     private bool Dispatch()

@@ -49,7 +49,7 @@ public sealed class ValidationTests
         { "CircuitBreaker:Enabled", "yes", "must be true or false." },
         { "Protocol", "Grpc", "must be one of Rest, StreamableHttp, Auto." },
         { "Protocol", "1", "must be one of Rest, StreamableHttp, Auto." },
-        { "Queue:FullMode", "Wait,FailFast", "must be one of Wait, FailFast." },
+        { "Queue:FullMode", "Wait,FailFast", "must be one of Wait, FailFast, Shed." },
         { "Tls:RevocationMode", "Sometimes", "must be one of NoCheck, Online, Offline." },
         { "Http:Engine", "Curl", "must be one of SocketsHttpHandler, Direct." },
     };

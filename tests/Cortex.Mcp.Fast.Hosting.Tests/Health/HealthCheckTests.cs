@@ -73,6 +73,7 @@ public sealed class HealthCheckTests
             ("Services:a:Endpoint", service.BaseAddress.ToString()),
             ("Services:a:Queue:WorkerCount", "1"),
             ("Services:a:Queue:Capacity", "4"),
+            ("Services:a:Queue:FullMode", "Wait"), // calls stay queued behind the gate (Shed would refuse a stalled queue)
             ("Health:QueueThreshold", "0.5")));
         await host.StartAsync(Bounded());
         var client = host.Services.GetRequiredService<NetworkMcpClient>();

@@ -130,6 +130,9 @@ public sealed class LoadHarnessTests : IDisposable
             Fault = fault,
             Workers = workers,
             ArgumentsUtf8 = """{"text":"hi"}"""u8.ToArray(),
+
+            // The stall must reach every call's latency: a shedding queue would refuse the calls caught in it instead.
+            QueueMode = QueueFullMode.Wait,
         }, CancellationToken.None);
         await using (target)
         {

@@ -53,7 +53,7 @@ public sealed class QueueAdmissionLinearizabilityTests(ITestOutputHelper output)
         {
             _broken = broken;
             Window = broken ? new RaceWindow() : null;
-            Admission = new QueueAdmission(capacity, item => item.Call.TryAdmit(item.Version));
+            Admission = new QueueAdmission(capacity, maxWaiters: Calls, item => item.Call.TryAdmit(item.Version));
             for (var i = 0; i < Calls; i++)
             {
                 _callers[i] = new CancellationTokenSource();
@@ -89,7 +89,7 @@ public sealed class QueueAdmissionLinearizabilityTests(ITestOutputHelper output)
                 return;
             }
 
-            Admission.Wait(item);
+            Assert.True(Admission.TryWait(item)); // MaxWaiters is the number of calls: never refused here
         }
 
         /// <summary>A worker reads the call and starts it (leaving the queue gives its slot to a waiter).</summary>

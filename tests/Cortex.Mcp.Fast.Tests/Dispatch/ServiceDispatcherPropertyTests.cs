@@ -41,6 +41,7 @@ public sealed class ServiceDispatcherPropertyTests
             {
                 o.Queue.WorkerCount = 16;
                 o.Queue.Capacity = Math.Max(1, outcomes.Length);
+                o.Queue.FullMode = QueueFullMode.FailFast; // room for every call and no shedding: each ends by its script
                 o.Retry.MaxRetries = 0;
                 o.CircuitBreaker.Enabled = false;
             }, realTime: TimeProvider.System); // no backoffs to drive; fake time's timer bookkeeping would dominate

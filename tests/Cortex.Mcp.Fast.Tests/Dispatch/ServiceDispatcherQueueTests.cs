@@ -74,7 +74,7 @@ public sealed class ServiceDispatcherQueueTests
     [Fact]
     public async Task QueueFull_Wait_TimesOutAtTheCallDeadline()
     {
-        await using var h = OneWorker();
+        await using var h = OneWorker(o => o.Queue.FullMode = QueueFullMode.Wait);
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         h.Transport.Script("t", ScriptedTransport.Gated(gate.Task));
         var running = h.Call("t").AsTask();
@@ -188,7 +188,11 @@ public sealed class ServiceDispatcherQueueTests
     [Fact]
     public async Task QueueFull_Wait_DeadEntriesCountForNothingAndAWaiterIsAdmittedWhenALiveCallLeaves()
     {
-        await using var h = OneWorker(o => o.Queue.Capacity = 2);
+        await using var h = OneWorker(o =>
+        {
+            o.Queue.Capacity = 2;
+            o.Queue.FullMode = QueueFullMode.Wait;
+        });
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         h.Transport.Script("t", ScriptedTransport.Gated(gate.Task));
         var running = h.Call("t").AsTask();
@@ -225,7 +229,7 @@ public sealed class ServiceDispatcherQueueTests
     [Fact]
     public async Task QueueFull_Wait_WaiterStillEndsAtItsDeadlineAndLeavesNoTrace()
     {
-        await using var h = OneWorker();
+        await using var h = OneWorker(o => o.Queue.FullMode = QueueFullMode.Wait);
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         h.Transport.Script("t", ScriptedTransport.Gated(gate.Task));
         var running = h.Call("t").AsTask();

@@ -110,6 +110,8 @@ public sealed class ServiceDispatcherRequestTests
         {
             o.Queue.WorkerCount = 4;
             o.Queue.Capacity = 3;
+            o.Queue.FullMode = QueueFullMode.Wait;
+            o.Queue.MaxWaiters = 2000; // every caller may wait: this test is about waiters ending
             o.Retry.MaxRetries = 0;
             o.CircuitBreaker.Enabled = false;
         }, realTime: TimeProvider.System);

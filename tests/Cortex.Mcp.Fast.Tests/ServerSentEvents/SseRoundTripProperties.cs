@@ -104,10 +104,13 @@ public sealed record SseScript(
 
     public override string ToString() => $"{Newline} bom={Bom} cuts=[{string.Join(',', Cuts)}] bytes=\"{Escape(Encoding.UTF8.GetString(Format()))}\"";
 
+    // Any run of digits is valid; one past what a TimeSpan holds is the largest interval.
     private static TimeSpan? ApplyRetry(string? value, TimeSpan? current) =>
-        value is { Length: > 0 } && value.All(char.IsAsciiDigit) && ulong.TryParse(value, out ulong ms) && ms <= MaxRetryMilliseconds
-            ? TimeSpan.FromTicks((long)ms * TimeSpan.TicksPerMillisecond)
-            : current;
+        value is not { Length: > 0 } || !value.All(char.IsAsciiDigit)
+            ? current
+            : System.Numerics.BigInteger.Parse(value, System.Globalization.CultureInfo.InvariantCulture) is var ms && ms <= MaxRetryMilliseconds
+                ? TimeSpan.FromTicks((long)ms * TimeSpan.TicksPerMillisecond)
+                : TimeSpan.MaxValue;
 
     private static IEnumerable<string> Lines(SseBlock block)
     {

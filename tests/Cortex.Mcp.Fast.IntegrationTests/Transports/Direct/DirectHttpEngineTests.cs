@@ -29,24 +29,53 @@ public sealed class DirectHttpEngineTests : TestMcpServiceTest
     }
 
     [Fact]
-    public async Task Send_ResponseDisposedUnread_ConnectionClosedNotReused()
+    public async Task Send_ResponseDisposedUnread_BufferedBodyDrainedAndConnectionReused()
     {
         using var cts = TestHttp.Deadline();
-        await using var engine = new DirectHttpEngine(Service.BaseAddress, new DirectHttpEngineSettings(), tls: null, TimeProvider.System);
+        // One connection at most: the second request waits for the first's connection, drained at once or in the background.
+        await using var engine = new DirectHttpEngine(Service.BaseAddress, new DirectHttpEngineSettings { MaxConnections = 1 }, tls: null, TimeProvider.System);
         PreEncodedRequest echo = engine.CreateRequest("POST", "/tool/echo", [new("Content-Type", "application/json")]);
-        await (await engine.SendAsync(echo, default, "{\"a\":1}"u8.ToArray(), cts.Token)).DisposeAsync();
-        Assert.Equal(0, engine.Pool.OpenConnections);
+        await using (DirectHttpResponse first = await engine.SendAsync(echo, default, "{\"a\":1}"u8.ToArray(), cts.Token))
+        {
+            // Disposed without reading: the small rest of the body is drained so the connection carries the next call
+            // (as SocketsHttpHandler drains). A background drain (bytes not yet here) also ends in the pool.
+        }
 
         await using DirectHttpResponse second = await engine.SendAsync(echo, default, "{\"a\":2}"u8.ToArray(), cts.Token);
         Assert.Equal("{\"echo\":{\"a\":2}}", await ReadAllAsync(second, cts.Token));
-        Assert.Equal(2, Service.Counters.AcceptedConnections);
+        Assert.Equal(1, Service.Counters.AcceptedConnections);
+    }
+
+    [Fact]
+    public async Task Send_ResponseDisposedUnread_BodyThatNeverEnds_ClosedWhenTheDrainTimesOut()
+    {
+        using var cts = TestHttp.Deadline();
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        await using var server = RawTcpTestServer.Start(RawFault.Custom(async (pipe, ct) =>
+        {
+            await RawFault.ReadRequestHeadAsync(pipe.Input, ct);
+            await pipe.Output.WriteAsync("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n5\r\ndata:\r\n"u8.ToArray(), ct);
+            await RawFault.ReadRequestHeadAsync(pipe.Input, ct); // then nothing more, until the client leaves
+        }));
+        await using var engine = new DirectHttpEngine(server.BaseAddress, new DirectHttpEngineSettings(), tls: null, clock);
+        PreEncodedRequest get = engine.CreateRequest("GET", "/sse");
+        await using (DirectHttpResponse response = await engine.SendAsync(get, default, ReadOnlyMemory<byte>.Empty, cts.Token))
+        {
+            Assert.Equal(200, response.Head.StatusCode);
+        }
+
+        Assert.Equal(1, engine.Pool.OpenConnections); // still draining in the background
+        clock.Advance(TimeSpan.FromSeconds(2));
+        await server.WaitUntilAsync(s => s.OpenConnections == 0, cts.Token); // the client closed it
+        Assert.Equal(1, server.AcceptedConnections);
     }
 
     [Fact]
     public async Task Send_RefusedHeaderValue_NothingSentAndConnectionKept()
     {
         using var cts = TestHttp.Deadline();
-        await using var engine = new DirectHttpEngine(Service.BaseAddress, new DirectHttpEngineSettings(), tls: null, TimeProvider.System);
+        // One connection at most: the second request waits for the first's connection, drained at once or in the background.
+        await using var engine = new DirectHttpEngine(Service.BaseAddress, new DirectHttpEngineSettings { MaxConnections = 1 }, tls: null, TimeProvider.System);
         PreEncodedRequest echo = engine.CreateRequest("POST", "/tool/echo", [new("Content-Type", "application/json")]);
         await using (DirectHttpResponse first = await engine.SendAsync(echo, default, "{}"u8.ToArray(), cts.Token))
         {

@@ -147,7 +147,7 @@ internal sealed class DirectHttpEngine : IHttpEngine
             }
 
             // One response object per connection, reused: a connection serves one request at a time.
-            DirectHttpResponse response = connection.Response ??= new DirectHttpResponse(Pool, connection, head);
+            DirectHttpResponse response = connection.Response ??= new DirectHttpResponse(Pool, connection, head, _timeProvider);
             response.Rearm();
             return response;
         }

@@ -17,14 +17,23 @@ internal sealed class DirectHttpResponse : HttpEngineResponse
 {
     private const int InitialBufferSize = 4096;
 
+    /// <summary>Most body bytes read and discarded to keep a connection (as <c>SocketsHttpHandler</c> drains).</summary>
+    private const long MaxDrainBytes = 64 * 1024;
+
+    /// <summary>Longest a body is drained in the background before its connection is closed instead.</summary>
+    private static readonly TimeSpan s_drainTimeout = TimeSpan.FromSeconds(2);
+
     private readonly Http1ConnectionPool<Http1Connection> _pool;
     private readonly Http1Connection _owner;
     private Http1Connection? _connection;
     private Http1BodyPipeReader? _bodyPipe;
 
-    internal DirectHttpResponse(Http1ConnectionPool<Http1Connection> pool, Http1Connection connection, Http1ResponseHead head)
+    private readonly TimeProvider _timeProvider;
+
+    internal DirectHttpResponse(Http1ConnectionPool<Http1Connection> pool, Http1Connection connection, Http1ResponseHead head, TimeProvider timeProvider)
     {
         _pool = pool;
+        _timeProvider = timeProvider;
         _owner = connection;
         Head = head;
     }
@@ -110,7 +119,11 @@ internal sealed class DirectHttpResponse : HttpEngineResponse
         return new ValueTask<PipeReader>(pipe);
     }
 
-    /// <summary>Gives the connection back to the pool: kept when the body was read to its end, closed otherwise.</summary>
+    /// <summary>
+    /// Gives the connection back to the pool: kept when the body was read to its end, closed otherwise. A body left
+    /// unread (a reply stream whose response arrived before its end) is drained first, bounded in bytes and time, so
+    /// the connection can carry the next request: at once when the rest is already buffered, else in the background.
+    /// </summary>
     public override ValueTask DisposeAsync()
     {
         Http1Connection? connection = _connection;
@@ -121,9 +134,96 @@ internal sealed class DirectHttpResponse : HttpEngineResponse
 
         _connection = null;
         _bodyPipe?.Detach();
+        long drained = 0;
+        while (connection.IsReadingBody)
+        {
+            ValueTask<ReadOnlySequence<byte>> read;
+            try
+            {
+                read = connection.ReadBodyAsync(CancellationToken.None);
+                if (!read.IsCompleted)
+                {
+                    _ = DrainInBackgroundAsync(connection, read, drained);
+                    return ValueTask.CompletedTask;
+                }
+
+                drained += read.Result.Length;
+            }
+            catch (Exception ex) when (IsConnectionFailure(ex))
+            {
+                break; // the connection marked itself broken: the pool closes it
+            }
+
+            if (drained > MaxDrainBytes)
+            {
+                connection.Abandon();
+            }
+        }
+
         return _pool.ReturnAsync(connection);
     }
 
     /// <summary>Arms the response for the connection's next request.</summary>
     internal void Rearm() => _connection = _owner;
+
+    private static bool IsConnectionFailure(Exception ex) =>
+        ex is Http1ConnectionException or Http1ProtocolException or IOException or InvalidOperationException or OperationCanceledException;
+
+    private async Task DrainInBackgroundAsync(Http1Connection connection, ValueTask<ReadOnlySequence<byte>> pending, long drained)
+    {
+        // The timer closes the connection if the body does not end in time (which ends the pending read); whichever
+        // of the timer and the drain settles first wins, so a connection given back is never closed under its next user.
+        var drain = new DrainState(connection);
+        using (ITimer timer = _timeProvider.CreateTimer(static s => ((DrainState)s!).TimedOut(), drain, s_drainTimeout, Timeout.InfiniteTimeSpan))
+        {
+            try
+            {
+                while (true)
+                {
+                    ReadOnlySequence<byte> piece = await pending.ConfigureAwait(false);
+                    if (piece.IsEmpty)
+                    {
+                        break;
+                    }
+
+                    drained += piece.Length;
+                    if (drained > MaxDrainBytes)
+                    {
+                        connection.Abandon();
+                        break;
+                    }
+
+                    pending = connection.ReadBodyAsync(CancellationToken.None);
+                }
+            }
+            catch (Exception ex) when (IsConnectionFailure(ex))
+            {
+                // Broken: the pool closes it.
+            }
+        }
+
+        if (!drain.TryFinish())
+        {
+            connection.Abandon(); // the timer won and closed it
+        }
+
+        await _pool.ReturnAsync(connection).ConfigureAwait(false);
+    }
+
+    /// <summary>The race between a background drain and its deadline.</summary>
+    private sealed class DrainState(Http1Connection connection)
+    {
+        private int _settled;
+
+        public bool TryFinish() => Interlocked.CompareExchange(ref _settled, 1, 0) == 0;
+
+        public void TimedOut()
+        {
+            if (Interlocked.CompareExchange(ref _settled, 2, 0) == 0)
+            {
+                connection.Abandon();
+                _ = connection.DisposeAsync().AsTask();
+            }
+        }
+    }
 }

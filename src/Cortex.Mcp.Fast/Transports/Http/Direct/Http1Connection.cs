@@ -75,6 +75,9 @@ internal sealed partial class Http1Connection : IHttp1PooledConnection
     /// <summary>Gets a value indicating whether the last response was read to its end and the connection may be reused.</summary>
     public bool IsReusable => _state == State.Idle && Volatile.Read(ref _disposed) == 0;
 
+    /// <summary>Gets a value indicating whether a response body is being read and has not ended yet.</summary>
+    public bool IsReadingBody => _state == State.ReadingBody && !_bodyEnded;
+
     /// <summary>Gets the bytes handed to the socket so far (with TLS: the plaintext bytes handed to the TLS stream).</summary>
     public long BytesSent => _connection?.BytesSent ?? Interlocked.Read(ref _tlsBytesSent);
 
