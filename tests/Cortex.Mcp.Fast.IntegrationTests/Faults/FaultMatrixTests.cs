@@ -186,6 +186,7 @@ public abstract class FaultMatrixTests(HttpEngineKind engine)
             o.Retry = new RetryOptions { MaxRetries = 3, BaseDelay = TimeSpan.FromMilliseconds(1), MaxDelay = TimeSpan.FromMilliseconds(5) };
             o.CircuitBreaker = CircuitBreakerOptions.Disabled; // the breaker would hide the budget; FaultTests covers it
             o.Queue.Capacity = Calls;
+            o.Queue.FullMode = QueueFullMode.Wait; // every call reaches the wire: shedding is not what this row measures
         });
 
         var calls = Enumerable.Range(0, Calls).Select(_ => Failure(client.CallToolAsync("svc", "echo").AsTask())).ToArray();
