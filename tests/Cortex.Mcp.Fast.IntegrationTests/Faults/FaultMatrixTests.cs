@@ -128,6 +128,34 @@ public abstract class FaultMatrixTests(HttpEngineKind engine)
         Assert.Equal(accepted + 1, service.Counters.AcceptedConnections);
     }
 
+    /// <summary>Row 6: the server reads the request and never answers. The call ends at its deadline, typed, and the
+    /// socket is closed; a caller's own token ends another such call as a cancellation, also closing its socket.</summary>
+    [Fact]
+    public async Task Row06_NoResponse_EndsAtTheDeadlineOrTheCallersTokenAndClosesTheSocket()
+    {
+        await using var server = RawTcpTestServer.Start(RawFault.Hang);
+        var deadline = TimeSpan.FromMilliseconds(400);
+        await using var client = await ClientFor(server.BaseAddress, o => o.CallTimeout = deadline);
+
+        var clock = Stopwatch.StartNew();
+        var error = await Failure(client.CallToolAsync("svc", "echo").AsTask());
+        var timedOutAfter = clock.Elapsed;
+        Assert.Equal(TimeoutLimit.CallDeadline, Assert.IsType<CallTimeoutException>(error).Limit);
+        Assert.InRange(timedOutAfter, deadline * 0.9, deadline + TimeSpan.FromSeconds(5));
+        await server.WaitUntilAsync(s => s.OpenConnections == 0, new CancellationTokenSource(Bound).Token);
+
+        using var caller = new CancellationTokenSource();
+        var call = client.CallToolAsync("svc", "echo", cancellationToken: caller.Token).AsTask();
+        await server.WaitUntilAsync(s => s.Requests == 2, new CancellationTokenSource(Bound).Token);
+        clock.Restart();
+        await caller.CancelAsync();
+        var canceled = await Record.ExceptionAsync(() => call.WaitAsync(Bound));
+        Assert.IsAssignableFrom<OperationCanceledException>(canceled);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), clock.Elapsed.ToString());
+        await server.WaitUntilAsync(s => s.OpenConnections == 0, new CancellationTokenSource(Bound).Token);
+        Assert.Equal(2, server.Requests);
+    }
+
     /// <summary>Row 7: one byte of body and a flush every 20 ms, forever: only the call's total deadline ends it.</summary>
     [Fact]
     public async Task Row07_SlowLorisBody_EndsAtTheCallDeadline()
