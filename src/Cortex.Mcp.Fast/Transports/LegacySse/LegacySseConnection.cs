@@ -39,6 +39,9 @@ internal sealed class LegacySseConnection : IAsyncDisposable
     /// <summary>The session once initialized (provisional during the handshake).</summary>
     public McpSession? Session { get; set; }
 
+    /// <summary>Completes when the stream's read loop ended (intended for testing).</summary>
+    internal Task Completion => _loop;
+
     /// <summary>True once the stream ended; the transport then opens a new connection.</summary>
     public bool IsEnded => Volatile.Read(ref _ended) is not null;
 
@@ -97,8 +100,10 @@ internal sealed class LegacySseConnection : IAsyncDisposable
             || endpoint.Port != streamUri.Port)
         {
             // The announced value is not echoed: only its origin, which is what was refused.
-            throw TransportFailure.Refused(
-                $"the legacy SSE endpoint event points to another origin ({endpoint.GetLeftPart(UriPartial.Authority)}); only {streamUri.GetLeftPart(UriPartial.Authority)} is accepted.");
+            // A protocol failure (ServiceProtocolException): the server broke the rule; nothing was POSTed there.
+            throw TransportFailure.Protocol(
+                $"the legacy SSE endpoint event points to another origin ({endpoint.GetLeftPart(UriPartial.Authority)}); only {streamUri.GetLeftPart(UriPartial.Authority)} is accepted.",
+                status: 200);
         }
 
         return endpoint;

@@ -82,6 +82,9 @@ internal sealed class LegacySseTransport : IMcpTransport
     /// <summary>The message URL the current stream announced (intended for testing).</summary>
     internal Uri? MessageEndpoint => Volatile.Read(ref _connection)?.MessageEndpoint;
 
+    /// <summary>Completes when the current stream ended (intended for testing); null before the first stream.</summary>
+    internal Task? StreamCompletion => Volatile.Read(ref _connection)?.Completion;
+
     public async ValueTask WarmUpAsync(int connections, CancellationToken cancellationToken)
     {
         try
