@@ -95,7 +95,7 @@ internal sealed class ScriptedLegacyServer : IAsyncDisposable
             {
                 await context.Response.WriteAsync($"event: message\ndata: {message}\n\n");
                 await context.Response.Body.FlushAsync();
-                if (EndStreamAfterToolsList && message.Contains("\"tools\"", StringComparison.Ordinal))
+                if (EndStreamAfterToolsList && message.Contains("\"result\":{\"tools\"", StringComparison.Ordinal))
                 {
                     return; // the server drops the stream (and with it the session)
                 }

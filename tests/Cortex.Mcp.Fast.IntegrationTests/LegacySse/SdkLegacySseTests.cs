@@ -28,7 +28,12 @@ public sealed class SdkLegacySseTests : IAsyncLifetime
         var (app, baseAddress) = await LegacyClients.StartKestrelAsync(
             services => services
                 .AddMcpServer(o => o.ServerInfo = new Implementation { Name = "cortex-legacy-sdk", Version = "1.0.0" })
-                .WithHttpTransport(o => o.EnableLegacySse = true)
+                .WithHttpTransport(o =>
+                {
+                    // Legacy SSE needs server-side sessions (the GET and the POSTs meet in one).
+                    o.SessionMode = HttpServerSessionMode.Stateful;
+                    o.EnableLegacySse = true;
+                })
                 .WithTools<SdkInteropTools>()
                 .WithTools<SdkClientFeatureTools>(),
             web => web.MapMcp("/mcp"));

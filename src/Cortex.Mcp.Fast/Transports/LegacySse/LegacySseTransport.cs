@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 using Cortex.Mcp.Fast.Diagnostics;
 using Cortex.Mcp.Fast.Errors;
 using Cortex.Mcp.Fast.Operations;
@@ -179,7 +180,7 @@ internal sealed class LegacySseTransport : IMcpTransport
                 {
                     item = readItem(buffer.AsSpan(start, count));
                 }
-                catch (System.Text.Json.JsonException ex)
+                catch (JsonException ex)
                 {
                     onInvalidItem(ex);
                     continue;
@@ -406,6 +407,24 @@ internal sealed class LegacySseTransport : IMcpTransport
         }
     }
 
+    /// <summary>The <c>protocolVersion</c> of an initialize result, or null (the shared reader knows only the Streamable HTTP revisions).</summary>
+    private static string? ReadProtocolVersion(ReadOnlySpan<byte> result)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(result, new JsonReaderOptions { MaxDepth = JsonRpcMessageReader.MaxDepth });
+            using var document = JsonDocument.ParseValue(ref reader);
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("protocolVersion"u8, out var version) && version.ValueKind == JsonValueKind.String
+                ? version.GetString()
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     private JsonRpcExchange CreateExchange(Uri messageEndpoint)
     {
         var exchange = new JsonRpcExchange(_http, messageEndpoint, _options, _timeProvider, _auth, _redactor, _router, _stallMonitor, _disposed.Token);
@@ -430,8 +449,8 @@ internal sealed class LegacySseTransport : IMcpTransport
         try
         {
             // A legacy server may answer with a later revision it also speaks; anything this client cannot speak ends it.
-            if (!McpPayloadReader.TryReadInitializeProtocolVersion(result.AsSpan(0, length), out var version)
-                || (version != ProtocolVersion && !McpProtocolVersions.IsAcceptedFromServer(version)))
+            var version = ReadProtocolVersion(result.AsSpan(0, length));
+            if (version != ProtocolVersion && !McpProtocolVersions.IsAcceptedFromServer(version))
             {
                 throw TransportFailure.Protocol("the server answered initialize with a protocol version this client does not support.");
             }
