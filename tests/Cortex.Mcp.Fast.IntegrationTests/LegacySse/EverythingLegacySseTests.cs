@@ -45,4 +45,38 @@ public sealed class EverythingLegacySseTests(EverythingSseServerFixture server) 
             Assert.Contains($"The sum of {i} and 100 is {i + 100}.", text, StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public async Task PingAndPrompts_OverLegacySse_Succeed()
+    {
+        await using var client = await LegacyClients.CreateAsync(Service, server.SseEndpoint, McpProtocol.LegacySse);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+        await client.PingAsync(Service, cancellationToken: timeout.Token);
+        var prompts = await client.ListPromptsAsync(Service, cancellationToken: timeout.Token);
+        Assert.Contains(prompts, p => p.Name == "simple-prompt");
+        var prompt = await client.GetPromptAsync(Service, "simple-prompt", cancellationToken: timeout.Token);
+        Assert.NotEmpty(prompt.Messages);
+    }
+
+    [Fact]
+    public async Task SamplingDuringCall_OverLegacySse_AnsweredByTypedHandler()
+    {
+        var calls = 0;
+        await using var client = await LegacyClients.CreateAsync(Service, server.SseEndpoint, McpProtocol.LegacySse, o => o.SamplingHandler = (request, _) =>
+        {
+            Interlocked.Increment(ref calls);
+            Assert.Equal(Service, request.Service);
+            return ValueTask.FromResult(new McpSamplingResult { Content = McpContentBlock.FromText("sampled over legacy"), Model = "legacy-model", StopReason = "endTurn" });
+        });
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+        // The server's sampling/createMessage arrives on the legacy stream; the answer is POSTed to the message URL.
+        using var args = JsonDocument.Parse("""{"prompt":"hello legacy","maxTokens":5}""");
+        using var result = await client.CallToolAsync(Service, "trigger-sampling-request", args.RootElement, cancellationToken: timeout.Token);
+        var text = result.ToString();
+        Assert.Contains("legacy-model", text, StringComparison.Ordinal);
+        Assert.Contains("sampled over legacy", text, StringComparison.Ordinal);
+        Assert.Equal(1, Volatile.Read(ref calls));
+    }
 }
