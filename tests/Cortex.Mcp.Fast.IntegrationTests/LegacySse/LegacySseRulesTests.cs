@@ -1,5 +1,6 @@
 using Cortex.Mcp.Fast.Errors;
 using Cortex.Mcp.Fast.Transports.LegacySse;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Cortex.Mcp.Fast.IntegrationTests.LegacySse;
 
@@ -117,7 +118,7 @@ public sealed class LegacySseRulesTests
     }
 
     [Fact]
-    public async Task StreamRefused_EveryAttempt_FailsTyped()
+    public async Task StreamRefused_FailsTypedWithTheStatusAtOnce()
     {
         await using var server = await ScriptedLegacyServer.StartAsync();
         server.StreamRefusal = 503;
@@ -125,5 +126,37 @@ public sealed class LegacySseRulesTests
 
         var ex = await Assert.ThrowsAnyAsync<ServiceCallException>(() => client.ListToolsAsync(Service).AsTask().WaitAsync(s_bound));
         Assert.Equal(503, ex.StatusCode);
+        Assert.Equal(1, server.StreamGets); // a refusal is an answer, not a broken connection: not tried again
+    }
+
+    [Fact]
+    public async Task StreamBreaksEveryTime_TriesThreeTimesWithBackoff_ThenFailsTyped()
+    {
+        await using var server = await ScriptedLegacyServer.StartAsync();
+        server.AbortStreams = true;
+        var clock = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        await using var transport = new LegacySseTransport(Service, server.SseUrl, new McpServiceOptions { Protocol = McpProtocol.LegacySse }, clock);
+        using var timeout = new CancellationTokenSource(s_bound);
+
+        var list = transport.ListToolsAsync(timeout.Token).AsTask();
+        await server.StreamRequested(1).WaitAsync(timeout.Token);
+        Assert.False(list.IsCompleted);
+        // Each further try waits the reconnect backoff on the service's clock (1 s, then 2 s): nothing before that.
+        await AdvanceUntilAsync(clock, server.StreamRequested(2), timeout.Token);
+        await AdvanceUntilAsync(clock, server.StreamRequested(3), timeout.Token);
+
+        var failure = await Assert.ThrowsAsync<TransportFailure>(() => list.WaitAsync(timeout.Token));
+        Assert.Contains($"in {LegacySseTransport.MaxConnectAttempts} attempts", failure.Message, StringComparison.Ordinal);
+        Assert.Equal(LegacySseTransport.MaxConnectAttempts, server.StreamGets);
+    }
+
+    /// <summary>Moves the fake clock in 250 ms steps until <paramref name="signal"/> completes (the backoff timer fired and the next GET arrived).</summary>
+    private static async Task AdvanceUntilAsync(FakeTimeProvider clock, Task signal, CancellationToken cancellationToken)
+    {
+        while (!signal.IsCompleted)
+        {
+            clock.Advance(TimeSpan.FromMilliseconds(250));
+            await Task.WhenAny(signal, Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken));
+        }
     }
 }

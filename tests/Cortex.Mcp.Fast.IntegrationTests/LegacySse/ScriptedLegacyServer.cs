@@ -14,6 +14,7 @@ namespace Cortex.Mcp.Fast.IntegrationTests.LegacySse;
 internal sealed class ScriptedLegacyServer : IAsyncDisposable
 {
     private readonly Channel<string> _outbound = Channel.CreateUnbounded<string>();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, TaskCompletionSource> _getSignals = new();
     private WebApplication? _app;
     private int _streamPosts;
     private int _streamGets;
@@ -35,12 +36,18 @@ internal sealed class ScriptedLegacyServer : IAsyncDisposable
     /// <summary>The endpoint event's data; null for <c>/message?sessionId=s{n}</c> on this server.</summary>
     public string? AnnouncedEndpoint { get; set; }
 
+    /// <summary>When true, every GET of the SSE URL is aborted before its response (a broken connection).</summary>
+    public bool AbortStreams { get; set; }
+
     /// <summary>When true, the stream ends after it delivered a tools/list response.</summary>
     public bool EndStreamAfterToolsList { get; set; }
 
     public int StreamPosts => Volatile.Read(ref _streamPosts);
 
     public int StreamGets => Volatile.Read(ref _streamGets);
+
+    /// <summary>Completes once the SSE URL was requested <paramref name="count"/> times.</summary>
+    public Task StreamRequested(int count) => _getSignals.GetOrAdd(count, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
 
     public int MessagePosts => Volatile.Read(ref _messagePosts);
 
@@ -80,6 +87,13 @@ internal sealed class ScriptedLegacyServer : IAsyncDisposable
     private async Task OnStreamAsync(HttpContext context)
     {
         var n = Interlocked.Increment(ref _streamGets);
+        _getSignals.GetOrAdd(n, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        if (AbortStreams)
+        {
+            context.Abort();
+            return;
+        }
+
         if (StreamRefusal is { } refusal)
         {
             context.Response.StatusCode = refusal;
