@@ -131,10 +131,15 @@ internal sealed class BackwardsCompatibleTransport : IMcpTransport
                 {
                     await legacy.GetServerInfoAsync(cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is TransportFailure)
+                catch (TransportFailure)
                 {
                     await legacy.DisposeAsync().ConfigureAwait(false);
                     throw failure; // not legacy either: the POST's refusal is the answer
+                }
+                catch
+                {
+                    await legacy.DisposeAsync().ConfigureAwait(false);
+                    throw;
                 }
 
                 Volatile.Write(ref _current, legacy);
