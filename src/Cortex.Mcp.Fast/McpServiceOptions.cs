@@ -40,6 +40,20 @@ public enum McpProtocol
     /// <see cref="Rest"/>.
     /// </summary>
     Auto,
+
+    /// <summary>
+    /// The legacy MCP HTTP+SSE transport (revision 2024-11-05): the endpoint is the SSE URL; the client POSTs to the
+    /// URL its <c>endpoint</c> event announces (same origin only) and reads every response on the stream.
+    /// </summary>
+    LegacySse,
+
+    /// <summary>
+    /// Streamable HTTP, falling back to <see cref="LegacySse"/> by the spec's backwards-compatibility rule: when the
+    /// <c>initialize</c> POST is refused with an HTTP 4xx other than 400, 401, 403, 407, 408 and 429, the client GETs
+    /// the URL expecting the legacy <c>endpoint</c> event. The choice is made once per endpoint.
+    /// <see cref="StreamableHttp"/> never probes.
+    /// </summary>
+    StreamableHttpOrLegacySse,
 }
 
 /// <summary>

@@ -47,8 +47,11 @@ options.Services[Service] = new McpServiceOptions
 if (scenario == "elicitation-sep1034-client-defaults")
 {
     // Server-to-client requests get a handler only where the scenario sends them: the handler is what makes the
-    // client declare the capability and keep the session's standalone stream open.
-    options.Services[Service].Mcp.ServerRequestHandler = AcceptElicitationAsync;
+    // client declare the capability and keep the session's standalone stream open. The user accepts the form without
+    // touching a field; ApplyElicitationDefaults fills in every field the schema gives a default (SEP-1034).
+    var mcp = options.Services[Service].Mcp;
+    mcp.ElicitationHandler = AcceptUntouchedFormAsync;
+    mcp.ApplyElicitationDefaults = true;
 }
 
 try
@@ -106,8 +109,11 @@ static async Task ElicitationDefaultsAsync(NetworkMcpClient client, Cancellation
 }
 
 // The user accepts every form as it is, setting no field. Other server requests are not handled (error -32601).
-static ValueTask<byte[]?> AcceptElicitationAsync(string method, ReadOnlyMemory<byte> paramsUtf8, CancellationToken cancellationToken) =>
-    ValueTask.FromResult(method == "elicitation/create" ? """{"action":"accept","content":{}}"""u8.ToArray() : null);
+static ValueTask<McpElicitationResult> AcceptUntouchedFormAsync(McpElicitationRequest request, CancellationToken cancellationToken)
+{
+    Console.WriteLine($"elicitation ({request.Mode}): {request.Message}");
+    return ValueTask.FromResult(McpElicitationResult.Accept(new Dictionary<string, JsonElement>()));
+}
 
 static async Task PrintToolsAsync(NetworkMcpClient client, CancellationToken cancellationToken)
 {

@@ -1,4 +1,5 @@
 using Cortex.Mcp.Fast.Operations;
+using Cortex.Mcp.Fast.Transports.LegacySse;
 using Cortex.Mcp.Fast.Transports.Rest;
 using Cortex.Mcp.Fast.Transports.StreamableHttp;
 
@@ -12,6 +13,10 @@ internal static class TransportFactory
     {
         McpProtocol.Rest => new RestTransport(service, endpoint, options, timeProvider),
         McpProtocol.StreamableHttp => new StreamableHttpTransport(service, endpoint, options, timeProvider, notifications),
+        McpProtocol.LegacySse => new LegacySseTransport(service, endpoint, options, timeProvider, notifications),
+        McpProtocol.StreamableHttpOrLegacySse => new BackwardsCompatibleTransport(
+            new StreamableHttpTransport(service, endpoint, options, timeProvider, notifications),
+            () => new LegacySseTransport(service, endpoint, options, timeProvider, notifications)),
         var other => throw new NotSupportedException($"Protocol {other} is not supported."),
     };
 

@@ -14,12 +14,6 @@ namespace Cortex.Mcp.Fast.IntegrationTests.Conformance;
 [Collection(ConformanceGroup.Name)]
 public sealed class ClientScenarioTests(ITestOutputHelper output)
 {
-    /// <summary>Skip reason of the SEP-1034 scenario until the library has the feature it checks.</summary>
-    private const string NeedsElicitationDefaults =
-        "Needs typed elicitation handlers that fill in the requested schema's defaults for fields the handler leaves " +
-        "unset (SEP-1034, issue 10 §2). With today's raw McpServerRequestHandler the client sends the handler's " +
-        "content as it is, so all five checks fail: ClientElicitationSEP1034{String,Integer,Number,Enum,Boolean}Default.";
-
     /// <summary>Every non-auth client scenario of the pinned suite, each with a test below.</summary>
     private static readonly string[] s_scenarios = ["initialize", "tools_call", "elicitation-sep1034-client-defaults", "sse-retry"];
 
@@ -32,7 +26,7 @@ public sealed class ClientScenarioTests(ITestOutputHelper output)
     [Fact]
     public Task SseRetry_ResumesAfterRetryWithLastEventId_PassesEveryCheck() => AssertScenarioPassesAsync("sse-retry");
 
-    [Fact(Skip = NeedsElicitationDefaults)]
+    [Fact]
     public Task ElicitationSep1034ClientDefaults_AcceptedEmptyForm_PassesEveryCheck() =>
         AssertScenarioPassesAsync("elicitation-sep1034-client-defaults");
 

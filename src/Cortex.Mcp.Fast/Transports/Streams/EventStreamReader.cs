@@ -53,6 +53,9 @@ internal sealed class EventStreamReader : IAsyncDisposable
     /// <summary>The payload of the current data event; valid until the next move.</summary>
     public ReadOnlySpan<byte> Data => _events.Current.Data;
 
+    /// <summary>The type of the current data event (<c>message</c> when it named none); valid until the next move.</summary>
+    public ReadOnlySpan<byte> EventType => _events.Current.EventType;
+
     /// <summary>True once this connection delivered a data event.</summary>
     public bool DeliveredMessage { get; private set; }
 
