@@ -7,7 +7,7 @@ public enum FailureKind
     /// <summary>The attempt did not fail.</summary>
     None = 0,
 
-    /// <summary>No connection could be made (refused, unreachable, DNS, TLS handshake, connect timeout). The
+    /// <summary>No connection could be made (refused, unreachable, DNS, TLS handshake). A connect that takes too long is a <see cref="Timeout"/> with <see cref="TimeoutLimit.Connect"/>. The
     /// request provably never reached the server.</summary>
     ConnectFailure = 1,
 
