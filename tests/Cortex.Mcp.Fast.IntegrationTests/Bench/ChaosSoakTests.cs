@@ -1,4 +1,5 @@
 using Cortex.Mcp.Fast.Bench.Load;
+using Cortex.Mcp.Fast.Testing;
 
 namespace Cortex.Mcp.Fast.IntegrationTests.Bench;
 
@@ -51,6 +52,36 @@ public sealed class ChaosSoakTests : IDisposable
         Assert.True(root.GetProperty("typed_errors").GetInt64() > 0, "faults should surface as some typed errors");
         Assert.True(root.GetProperty("client_retries").GetInt64() > 0, "faults should cause retries");
         Assert.True(root.GetProperty("session_initializations").GetInt64() > 1, "session loss should force re-initialisation");
+    }
+
+    /// <summary>The service-side count the soak's "at most once" invariant rests on: a call that runs twice is seen
+    /// twice, a call refused by an injected failure is not an execution.</summary>
+    [Fact]
+    public async Task ExecutionLedger_CountsRunsPerExecId_NotRefusedAttempts()
+    {
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await using var service = await TestMcpService.StartAsync(cancellationToken: bound.Token);
+        var discovery = new InMemoryServiceDiscovery();
+        await discovery.RegisterAsync("s", service.McpAddress, bound.Token);
+        var options = new NetworkMcpClientOptions { Discovery = discovery };
+        options.DefaultServiceOptions.Protocol = McpProtocol.StreamableHttp;
+        options.DefaultServiceOptions.Retry = RetryOptions.NoRetry;
+        await using var client = new NetworkMcpClient(options);
+        await client.ConnectAsync("s", bound.Token);
+
+        (await client.CallToolAsync("s", "echo", """{"execId":7}"""u8.ToArray(), null, bound.Token)).Dispose();
+        (await client.CallToolAsync("s", "echo", """{"execId":7}"""u8.ToArray(), ToolCallOptions.NonIdempotent, bound.Token)).Dispose();
+        service.Faults.FailNext("echo", 1, 503);
+        await Assert.ThrowsAnyAsync<ServiceCallException>(async () =>
+            (await client.CallToolAsync("s", "echo", """{"execId":8}"""u8.ToArray(), null, bound.Token)).Dispose());
+
+        var ledger = service.Counters.Executions;
+        Assert.Equal(2, ledger.ExecutionsOf(7));
+        Assert.Equal(0, ledger.ExecutionsOf(8));
+        Assert.Equal(1, ledger.Duplicates);
+        Assert.Equal(2, ledger.Executions);
+        Assert.Equal(7, ledger.HighestId);
+        Assert.Equal(3, service.Counters.ToolRequests("echo"));
     }
 }
 
