@@ -105,7 +105,7 @@ public sealed class ChaosSoak
             {
                 threads = ThreadCount();
                 sockets = OpenConnections(client);
-                if ((threads <= baselineThreads + s.ThreadSlack && sockets <= baselineSockets) || settle.Elapsed >= s.SettleTimeout)
+                if ((threads <= baselineThreads + s.ThreadSlack && sockets <= baselineSockets + s.SocketSlack) || settle.Elapsed >= s.SettleTimeout)
                 {
                     break;
                 }
