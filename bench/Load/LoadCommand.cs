@@ -76,13 +76,15 @@ public static partial class LoadCommand
         var mixFile = new Option<FileInfo?>("--mix-file") { Description = "Weighted mix with arguments per tool: a JSON array of {\"tool\": NAME, \"weight\": W, \"args\": {…}}.", HelpName = "PATH" };
         var queueMode = new Option<string>("--queue-mode") { Description = "The client's full/overloaded-queue mode: shed (the library default), wait or failfast.", DefaultValueFactory = _ => "shed", HelpName = "MODE" };
         queueMode.AcceptOnlyFromAmong("shed", "wait", "failfast");
+        var chaos = new Option<bool>("--chaos") { Description = "Chaos soak of the embedded service (in-process, MCP): open loop at --rate (default 300/s) for --duration with resets, stalls, 503/429 + Retry-After, session loss, slow and cut streams; checks its invariants (exactly-once completion, no double execution, retry budget, RSS plateau, threads and sockets back to baseline, no unobserved task exceptions) and exits 3 if one fails. Uses --rate, --duration, --warmup, --workers, --timeout, --retries, --seed, --out." };
+        var chaosFaults = new Option<ChaosFaultKinds>("--chaos-faults") { Description = "With --chaos: the faults drawn from, comma-separated: Resets, Stalls, Unavailable, TooManyRequests, SessionLoss, Slow, CutStreams (default: All).", DefaultValueFactory = _ => ChaosFaultKinds.All, HelpName = "KINDS", CustomParser = ParseChaosFaults };
         var maxP99 = new Option<double?>("--max-p99") { Description = "Gate: exit 3 when p99 is above this (800us, 250ms, 1.5s; bare number = milliseconds).", HelpName = "LATENCY", CustomParser = ParseLatency };
 
         var command = new Command("load", "Load-test a service (or the embedded test service) open loop at a fixed rate or closed loop, with live progress, HdrHistogram percentiles and a pass/fail gate.")
         {
             target, protocol, tool, args, argsFile, tokenEnv, rate, concurrency, duration, warmup, maxOutstanding, workers, timeout, retries,
             latencyMs, errorRate, errorStatus, stallMs, stallAfterMs, inProcess, seed, outDir, maxErrorRate, maxP99,
-            headers, caFile, insecure, ramp, mix, mixFile, queueMode,
+            headers, caFile, insecure, ramp, mix, mixFile, queueMode, chaos, chaosFaults,
         };
         command.Validators.Add(result =>
         {
@@ -116,6 +118,16 @@ public static partial class LoadCommand
                 result.AddError("Give either --ca-file or --insecure, not both.");
             }
 
+            if (Given(result, chaosFaults) && !Given(result, chaos))
+            {
+                result.AddError("--chaos-faults applies to --chaos only.");
+            }
+
+            if (Given(result, chaos) && (Given(result, target) || Given(result, concurrency) || Given(result, protocol) || Given(result, mix) || Given(result, mixFile) || Given(result, errorRate) || Given(result, stallMs)))
+            {
+                result.AddError("--chaos drives the embedded service open loop over MCP with its own fault profile: --target, --concurrency, --protocol, mixes and fault options do not apply.");
+            }
+
             if (Given(result, target) && (Given(result, latencyMs) || Given(result, errorRate) || Given(result, errorStatus) || Given(result, stallMs) || Given(result, stallAfterMs) || Given(result, inProcess)))
             {
                 result.AddError("Fault options and --in-process apply to the embedded target only, not to --target.");
@@ -124,6 +136,22 @@ public static partial class LoadCommand
 
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (parse.GetValue(chaos))
+            {
+                return await RunChaosAsync(new ChaosSoakSettings
+                {
+                    Rate = parse.GetValue(rate) ?? ChaosSoakSettings.DefaultRate,
+                    Duration = parse.GetValue(duration),
+                    Warmup = parse.GetValue(warmup),
+                    Workers = parse.GetValue(workers) ?? DefaultOpenLoopWorkers,
+                    Timeout = Given(parse.CommandResult, timeout) ? parse.GetValue(timeout) : ChaosSoakSettings.DefaultTimeout,
+                    Retries = Given(parse.CommandResult, retries) ? parse.GetValue(retries) : ChaosSoakSettings.DefaultRetries,
+                    Seed = parse.GetValue(seed),
+                    Faults = parse.GetValue(chaosFaults),
+                    OutputDirectory = parse.GetValue(outDir)!,
+                }, cancellationToken).ConfigureAwait(false);
+            }
+
             var run = new LoadCommandSettings
             {
                 Target = parse.GetValue(target),
@@ -334,6 +362,19 @@ public static partial class LoadCommand
 
         result.AddError("--target: not an absolute URL.");
         return null;
+    }
+
+    private static ChaosFaultKinds ParseChaosFaults(ArgumentResult result)
+    {
+        var text = result.Tokens[0].Value;
+        if (Enum.TryParse<ChaosFaultKinds>(text, ignoreCase: true, out var kinds) && kinds != ChaosFaultKinds.None
+            && (kinds & ~ChaosFaultKinds.All) == 0 && !text.Any(char.IsDigit))
+        {
+            return kinds;
+        }
+
+        result.AddError($"--chaos-faults: '{text}' is not a list of fault kinds (Resets, Stalls, Unavailable, TooManyRequests, SessionLoss, Slow, CutStreams, All).");
+        return ChaosFaultKinds.All;
     }
 
     private static double? ParseLatency(ArgumentResult result)

@@ -47,6 +47,10 @@ public sealed class TestServiceCounters
     /// <summary>TCP connections currently open (counted by Kestrel connection middleware, below TLS).</summary>
     public int OpenConnections => Volatile.Read(ref _openConnections);
 
+    /// <summary>Executions of MCP tool calls identified by an <c>"execId"</c> argument (see
+    /// <see cref="TestExecutionLedger"/>).</summary>
+    public TestExecutionLedger Executions { get; } = new();
+
     /// <summary>TCP connections accepted since the service started.</summary>
     public long AcceptedConnections => Volatile.Read(ref _acceptedConnections);
 

@@ -135,6 +135,7 @@ internal sealed class McpTools(TestFaults faults, TestServiceCounters counters, 
     private ValueTask RunImmediate(McpCall call)
     {
         var args = call.Message.ArgumentsSpan;
+        counters.Executions.Record(args);
         return call.Message.Tool switch
         {
             ToolKind.Echo => call.ReplyAsync(McpToolResults.Echo(call.Id, args)),
