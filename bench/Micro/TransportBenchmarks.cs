@@ -54,7 +54,7 @@ public class TransportBenchmarks
         var bytes = 0;
         for (var i = 0; i < Calls; i++)
         {
-            using var result = await _rest.CallToolAsync("echo", s_arguments, null, CancellationToken.None).ConfigureAwait(false);
+            using var result = await _rest.CallToolAsync("echo", s_arguments, default, null, CancellationToken.None).ConfigureAwait(false);
             bytes += result.Utf8Json.Length;
         }
 
@@ -67,7 +67,7 @@ public class TransportBenchmarks
         var bytes = 0;
         for (var i = 0; i < Calls; i++)
         {
-            using var result = await _mcp.CallToolAsync("echo", s_arguments, null, CancellationToken.None).ConfigureAwait(false);
+            using var result = await _mcp.CallToolAsync("echo", s_arguments, default, null, CancellationToken.None).ConfigureAwait(false);
             bytes += result.Utf8Json.Length;
         }
 

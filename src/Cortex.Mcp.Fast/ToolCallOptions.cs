@@ -27,6 +27,21 @@ public sealed class ToolCallOptions
     /// <value>The default value is <see langword="null"/> (no progress token is sent).</value>
     public IProgress<McpProgress>? Progress { get; init; }
 
+    /// <summary>
+    /// Gets the members to send in the call's <c>params._meta</c> (MCP only): a JSON object whose members are copied
+    /// as they are, for example <c>{"com.example/tenant":"t1"}</c>. Anything other than an object is refused with
+    /// <see cref="ArgumentException"/> before the call is queued.
+    /// </summary>
+    /// <value>The default value is <see langword="default"/>: no extra members.</value>
+    public System.Text.Json.JsonElement Meta { get; init; }
+
+    /// <summary>
+    /// Gets whether the W3C trace context of <see cref="System.Diagnostics.Activity.Current"/> when the call is made
+    /// goes into <c>params._meta</c> as <c>traceparent</c> and <c>tracestate</c> (SEP-414; MCP only).
+    /// </summary>
+    /// <value>The default value is <see langword="true"/> (nothing is written when there is no current activity).</value>
+    public bool PropagateTraceContext { get; init; } = true;
+
     /// <summary>Options that mark a call non-idempotent and keep every other default.</summary>
     public static ToolCallOptions NonIdempotent { get; } = new() { Idempotent = false };
 }

@@ -116,6 +116,9 @@ internal sealed class PendingCall : IValueTaskSource<ToolResult>, IDisposable
     /// <summary>The caller's progress receiver, or null (no progress token is requested).</summary>
     public IProgress<McpProgress>? Progress { get; private set; }
 
+    /// <summary>What the call adds to <c>params._meta</c> (captured in the caller's context when accepted).</summary>
+    public Transports.ToolCallMeta Meta { get; set; }
+
     /// <summary>The call's activity when a listener samples it (W3C trace context for the outgoing request), else null.</summary>
     public Activity? Activity { get; set; }
 
@@ -364,6 +367,7 @@ internal sealed class PendingCall : IValueTaskSource<ToolResult>, IDisposable
         Debug.Assert(RoomNode is null, "A finished call waits for no room.");
         Statistics = null;
         Progress = null;
+        Meta = default;
         Activity = null;
         Volatile.Write(ref _state, Free);
         _core.Reset();

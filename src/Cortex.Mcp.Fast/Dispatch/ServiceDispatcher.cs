@@ -131,6 +131,11 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable, IPendingCall
             return ValueTask.FromException<ToolResult>(ErrorFactory.Disposed(ServiceName, tool));
         }
 
+        if (!Transports.ToolCallMeta.IsValid(callOptions))
+        {
+            return ValueTask.FromException<ToolResult>(new ArgumentException("ToolCallOptions.Meta must be a JSON object.", nameof(callOptions)));
+        }
+
         var breaker = Endpoint.Breaker;
         if (breaker.State == CircuitState.Open && breaker.RetryAfter > TimeSpan.Zero)
         {
@@ -153,6 +158,10 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable, IPendingCall
             _shutdown.Token,
             callOptions?.Progress);
         call.Activity = Telemetry.StartToolCall(call.Tool, Endpoint.Address);
+
+        // Captured here, in the caller's context: attempts run on the workers. The call's own span, when there is one,
+        // is the parent the server's spans should join.
+        call.Meta = Transports.ToolCallMeta.Capture(callOptions, call.Activity ?? System.Diagnostics.Activity.Current);
 
         var task = new ValueTask<ToolResult>(call, call.Version);
         _retryBudget.RecordRequest();
@@ -346,7 +355,7 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable, IPendingCall
                 try
                 {
                     var attempt = resumption is null
-                        ? endpoint!.Transport.CallToolAsync(call.Tool, call.Arguments, call.Progress, call.Token)
+                        ? endpoint!.Transport.CallToolAsync(call.Tool, call.Arguments, call.Meta, call.Progress, call.Token)
                         : endpoint!.Transport.ResumeToolCallAsync(resumption, call.Token);
                     result = await attempt.ConfigureAwait(false);
                 }

@@ -38,9 +38,10 @@ internal interface IMcpTransport : IAsyncDisposable
     /// <summary>Sends one attempt of a tool call and returns its result.</summary>
     /// <param name="tool">The tool name (already validated).</param>
     /// <param name="argumentsUtf8">The arguments object as UTF-8 JSON.</param>
+    /// <param name="meta">What goes into <c>params._meta</c> (protocols without it ignore it).</param>
     /// <param name="progress">Receives progress notifications, or null (then none are requested).</param>
     /// <param name="cancellationToken">Aborts the attempt.</param>
-    ValueTask<ToolResult> CallToolAsync(string tool, ReadOnlyMemory<byte> argumentsUtf8, IProgress<McpProgress>? progress, CancellationToken cancellationToken);
+    ValueTask<ToolResult> CallToolAsync(string tool, ReadOnlyMemory<byte> argumentsUtf8, ToolCallMeta meta, IProgress<McpProgress>? progress, CancellationToken cancellationToken);
 
     /// <summary>Continues a tool call whose reply stream broke (same attempt: same request id, same session).</summary>
     /// <param name="resumption">What <see cref="ResumeRequired"/> carried; the transport disposes it when the call ends.</param>

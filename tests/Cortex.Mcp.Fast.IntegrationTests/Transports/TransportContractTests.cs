@@ -71,7 +71,7 @@ public abstract class TransportContractTests : IAsyncLifetime
     {
         var transport = Create();
 
-        using var result = await transport.CallToolAsync("echo", Arguments, null, Timeout);
+        using var result = await transport.CallToolAsync("echo", Arguments, default, null, Timeout);
 
         var echoed = Echoed(result);
         Assert.Equal(1, echoed.GetProperty("x").GetInt32());
@@ -89,7 +89,7 @@ public abstract class TransportContractTests : IAsyncLifetime
         var transport = Create();
         Service.Faults.FailNext("echo", 1, status);
 
-        var failure = await FailureOf(transport.CallToolAsync("echo", Arguments, null, Timeout).AsTask());
+        var failure = await FailureOf(transport.CallToolAsync("echo", Arguments, default, null, Timeout).AsTask());
 
         Assert.Equal(FailureShape.General, failure.Shape);
         Assert.Equal(FailureKind.HttpStatus, failure.Kind);
@@ -104,7 +104,7 @@ public abstract class TransportContractTests : IAsyncLifetime
         var transport = Create();
         Service.Faults.FailNext("echo", 1, 429, retryAfter: "7");
 
-        var failure = await FailureOf(transport.CallToolAsync("echo", Arguments, null, Timeout).AsTask());
+        var failure = await FailureOf(transport.CallToolAsync("echo", Arguments, default, null, Timeout).AsTask());
 
         Assert.Equal(429, failure.StatusCode);
         Assert.Equal(TimeSpan.FromSeconds(7), failure.RetryAfter);
@@ -116,7 +116,7 @@ public abstract class TransportContractTests : IAsyncLifetime
         var port = LoopbackPorts.GetFreePort(); // bound, then closed: nothing listens there
         var transport = Create(EndpointFor(new Uri($"http://127.0.0.1:{port}/")));
 
-        var failure = await FailureOf(transport.CallToolAsync("echo", Arguments, null, Timeout).AsTask());
+        var failure = await FailureOf(transport.CallToolAsync("echo", Arguments, default, null, Timeout).AsTask());
 
         Assert.Equal(FailureKind.ConnectFailure, failure.Kind);
         Assert.True(failure.NotSent);
@@ -129,7 +129,7 @@ public abstract class TransportContractTests : IAsyncLifetime
         await using var raw = RawTcpTestServer.Start(RawFault.ResetBeforeHeaders);
         var transport = Create(EndpointFor(raw.BaseAddress));
 
-        var failure = await FailureOf(transport.CallToolAsync("echo", Arguments, null, Timeout).AsTask());
+        var failure = await FailureOf(transport.CallToolAsync("echo", Arguments, default, null, Timeout).AsTask());
 
         Assert.Equal(FailureKind.NetworkError, failure.Kind);
         Assert.False(failure.NotSent);
@@ -155,7 +155,7 @@ public abstract class TransportContractTests : IAsyncLifetime
             return true;
         };
 
-        var failure = await FailureOf(transport.CallToolAsync("echo", Arguments, null, Timeout).AsTask());
+        var failure = await FailureOf(transport.CallToolAsync("echo", Arguments, default, null, Timeout).AsTask());
 
         Assert.Equal(FailureShape.Protocol, failure.Shape);
         Assert.Equal(FailureKind.ProtocolError, failure.Kind);
@@ -167,7 +167,7 @@ public abstract class TransportContractTests : IAsyncLifetime
     {
         var transport = Create();
         using var caller = CancellationTokenSource.CreateLinkedTokenSource(Timeout);
-        var call = transport.CallToolAsync("sleep", "{\"ms\":20000}"u8.ToArray(), null, caller.Token).AsTask();
+        var call = transport.CallToolAsync("sleep", "{\"ms\":20000}"u8.ToArray(), default, null, caller.Token).AsTask();
         await Service.Counters.WaitForRequestsAsync("sleep", 1, Timeout);
 
         await caller.CancelAsync();
@@ -184,7 +184,7 @@ public abstract class TransportContractTests : IAsyncLifetime
         using var cancelled = new CancellationTokenSource();
         await cancelled.CancelAsync();
 
-        var ex = await Record.ExceptionAsync(() => transport.CallToolAsync("echo", Arguments, null, cancelled.Token).AsTask().WaitAsync(Timeout));
+        var ex = await Record.ExceptionAsync(() => transport.CallToolAsync("echo", Arguments, default, null, cancelled.Token).AsTask().WaitAsync(Timeout));
 
         Assert.IsAssignableFrom<OperationCanceledException>(ex);
         Assert.Equal(0, Service.Counters.ToolRequests("echo"));
@@ -230,7 +230,7 @@ public abstract class TransportContractTests : IAsyncLifetime
     public async Task Dispose_IsIdempotentAndClosesItsConnections()
     {
         var transport = Create();
-        (await transport.CallToolAsync("echo", Arguments, null, Timeout)).Dispose();
+        (await transport.CallToolAsync("echo", Arguments, default, null, Timeout)).Dispose();
         Assert.True(transport.OpenConnections >= 1);
 
         await transport.DisposeAsync();

@@ -230,7 +230,7 @@ public sealed class EndpointSwapLinearizabilityTests(ITestOutputHelper output)
 
         public string? ValidateResourcePath(string path) => throw new NotSupportedException();
 
-        public ValueTask<ToolResult> CallToolAsync(string tool, ReadOnlyMemory<byte> argumentsUtf8, IProgress<McpProgress>? progress, CancellationToken cancellationToken) =>
+        public ValueTask<ToolResult> CallToolAsync(string tool, ReadOnlyMemory<byte> argumentsUtf8, Cortex.Mcp.Fast.Transports.ToolCallMeta meta, IProgress<McpProgress>? progress, CancellationToken cancellationToken) =>
             throw new NotSupportedException();
 
         public ValueTask<ToolResult> ResumeToolCallAsync(ToolCallResumption resumption, CancellationToken cancellationToken) => throw new NotSupportedException();

@@ -47,7 +47,7 @@ internal sealed class ScriptedTransport(string address = "http://127.0.0.1:1/") 
 
     public ValueTask WarmUpAsync(int connections, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
-    public ValueTask<ToolResult> CallToolAsync(string tool, ReadOnlyMemory<byte> argumentsUtf8, IProgress<McpProgress>? progress, CancellationToken cancellationToken)
+    public ValueTask<ToolResult> CallToolAsync(string tool, ReadOnlyMemory<byte> argumentsUtf8, Cortex.Mcp.Fast.Transports.ToolCallMeta meta, IProgress<McpProgress>? progress, CancellationToken cancellationToken)
     {
         var attempt = _attempts.AddOrUpdate(tool, 1, static (_, n) => n + 1);
         _attemptStarted.Release();

@@ -58,8 +58,8 @@ internal sealed class BackwardsCompatibleTransport : IMcpTransport
 
     public string? ValidateResourcePath(string path) => Current.ValidateResourcePath(path);
 
-    public async ValueTask<ToolResult> CallToolAsync(string tool, ReadOnlyMemory<byte> argumentsUtf8, IProgress<McpProgress>? progress, CancellationToken cancellationToken) =>
-        await (await DecideAsync(cancellationToken).ConfigureAwait(false)).CallToolAsync(tool, argumentsUtf8, progress, cancellationToken).ConfigureAwait(false);
+    public async ValueTask<ToolResult> CallToolAsync(string tool, ReadOnlyMemory<byte> argumentsUtf8, Cortex.Mcp.Fast.Transports.ToolCallMeta meta, IProgress<McpProgress>? progress, CancellationToken cancellationToken) =>
+        await (await DecideAsync(cancellationToken).ConfigureAwait(false)).CallToolAsync(tool, argumentsUtf8, meta, progress, cancellationToken).ConfigureAwait(false);
 
     public ValueTask<ToolResult> ResumeToolCallAsync(ToolCallResumption resumption, CancellationToken cancellationToken) =>
         Current.ResumeToolCallAsync(resumption, cancellationToken);

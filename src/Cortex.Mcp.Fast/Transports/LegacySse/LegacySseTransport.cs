@@ -105,14 +105,14 @@ internal sealed partial class LegacySseTransport : IMcpTransport
         : Uri.TryCreate(path, UriKind.Absolute, out _) ? null : "an MCP resource must be named by an absolute URI.";
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<ToolResult> CallToolAsync(string tool, ReadOnlyMemory<byte> argumentsUtf8, IProgress<McpProgress>? progress, CancellationToken cancellationToken)
+    public async ValueTask<ToolResult> CallToolAsync(string tool, ReadOnlyMemory<byte> argumentsUtf8, Cortex.Mcp.Fast.Transports.ToolCallMeta meta, IProgress<McpProgress>? progress, CancellationToken cancellationToken)
     {
         var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
         var session = connection.Session!;
         var request = new McpPendingRequest(session.Ids.Next(), McpReplyKind.ToolCall, progress);
         try
         {
-            using (var body = Write(session, request.Id, (tool, argumentsUtf8, progress is not null), static (writer, output, id, s) => writer.WriteToolsCall(output, id, s.tool, s.argumentsUtf8.Span, s.Item3 ? id : null)))
+            using (var body = Write(session, request.Id, (tool, argumentsUtf8, progress is not null, meta), static (writer, output, id, s) => writer.WriteToolsCall(output, id, s.tool, s.argumentsUtf8.Span, s.Item3 ? id : null, s.meta)))
             {
                 await ExchangeAsync(connection, session, request, body.WrittenMemory, "tools/call", cancellationToken).ConfigureAwait(false);
             }

@@ -57,7 +57,7 @@ internal sealed partial class RestTransport : IMcpTransport
 
     /// <remarks>The REST protocol has no progress notifications: <paramref name="progress"/> is ignored.</remarks>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<ToolResult> CallToolAsync(string tool, ReadOnlyMemory<byte> argumentsUtf8, IProgress<McpProgress>? progress, CancellationToken cancellationToken)
+    public async ValueTask<ToolResult> CallToolAsync(string tool, ReadOnlyMemory<byte> argumentsUtf8, Cortex.Mcp.Fast.Transports.ToolCallMeta meta, IProgress<McpProgress>? progress, CancellationToken cancellationToken)
     {
         if (!_toolTargets.TryGetValue(tool, out var target))
         {

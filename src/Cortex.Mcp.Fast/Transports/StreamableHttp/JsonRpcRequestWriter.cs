@@ -117,7 +117,7 @@ internal sealed partial class JsonRpcRequestWriter : IDisposable
     /// a broken or injected request. A <paramref name="progressToken"/> asks the server for progress notifications.
     /// </summary>
     /// <exception cref="ArgumentException">The arguments are not one JSON object.</exception>
-    public void WriteToolsCall(IBufferWriter<byte> output, long id, string toolName, ReadOnlySpan<byte> argumentsJson, long? progressToken = null)
+    public void WriteToolsCall(IBufferWriter<byte> output, long id, string toolName, ReadOnlySpan<byte> argumentsJson, long? progressToken = null, in ToolCallMeta meta = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(toolName);
         ValidateArgumentsObject(argumentsJson);
@@ -136,7 +136,7 @@ internal sealed partial class JsonRpcRequestWriter : IDisposable
             json.WriteRawValue(argumentsJson, skipInputValidation: true);
         }
 
-        WriteMeta(json, progressToken);
+        WriteMeta(json, progressToken, meta);
         json.WriteEndObject();
         End(json);
     }
@@ -206,14 +206,32 @@ internal sealed partial class JsonRpcRequestWriter : IDisposable
     }
 
     /// <summary>Writes <c>_meta</c> when there is anything to put in it: a progress token and/or 2026-07-28 metadata.</summary>
-    private void WriteMeta(Utf8JsonWriter json, long? progressToken)
+    private void WriteMeta(Utf8JsonWriter json, long? progressToken, in ToolCallMeta extra = default)
     {
-        if (progressToken is null && !_writeRequestMeta)
+        if (progressToken is null && !_writeRequestMeta && extra.IsEmpty)
         {
             return;
         }
 
         json.WriteStartObject(s_meta);
+        if (extra.Members.ValueKind == System.Text.Json.JsonValueKind.Object)
+        {
+            foreach (var member in extra.Members.EnumerateObject())
+            {
+                member.WriteTo(json);
+            }
+        }
+
+        if (extra.TraceParent is { } traceParent)
+        {
+            // SEP-414: the W3C trace context travels in params._meta as traceparent / tracestate.
+            json.WriteString(s_traceparent, traceParent);
+            if (extra.TraceState is { } traceState)
+            {
+                json.WriteString(s_tracestate, traceState);
+            }
+        }
+
         if (progressToken is { } token)
         {
             json.WriteNumber(s_progressToken, token);

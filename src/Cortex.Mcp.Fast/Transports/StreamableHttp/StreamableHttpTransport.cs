@@ -136,7 +136,7 @@ internal sealed partial class StreamableHttpTransport : IMcpTransport
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<ToolResult> CallToolAsync(string tool, ReadOnlyMemory<byte> argumentsUtf8, IProgress<McpProgress>? progress, CancellationToken cancellationToken)
+    public async ValueTask<ToolResult> CallToolAsync(string tool, ReadOnlyMemory<byte> argumentsUtf8, Cortex.Mcp.Fast.Transports.ToolCallMeta meta, IProgress<McpProgress>? progress, CancellationToken cancellationToken)
     {
         for (var renewed = false; ; renewed = true)
         {
@@ -145,7 +145,7 @@ internal sealed partial class StreamableHttpTransport : IMcpTransport
             bool completed;
             try
             {
-                using var body = Write(session, request.Id, new ToolCallBody(tool, argumentsUtf8, progress is not null), static (writer, output, id, body) => writer.WriteToolsCall(output, id, body.Tool, body.Arguments.Span, body.WithProgress ? id : null));
+                using var body = Write(session, request.Id, new ToolCallBody(tool, argumentsUtf8, progress is not null, meta), static (writer, output, id, body) => writer.WriteToolsCall(output, id, body.Tool, body.Arguments.Span, body.WithProgress ? id : null, body.Meta));
                 completed = await _exchange.SendAsync(session, request, body.WrittenMemory, "tools/call", tool, captureSessionId: false, cancellationToken).ConfigureAwait(false);
             }
             catch (TransportFailure failure) when (failure.SessionLost && !renewed)
@@ -348,5 +348,5 @@ internal sealed partial class StreamableHttpTransport : IMcpTransport
     }
 
     /// <summary>The state a tools/call body is written from (no closure per call).</summary>
-    private readonly record struct ToolCallBody(string Tool, ReadOnlyMemory<byte> Arguments, bool WithProgress);
+    private readonly record struct ToolCallBody(string Tool, ReadOnlyMemory<byte> Arguments, bool WithProgress, ToolCallMeta Meta);
 }
