@@ -74,6 +74,7 @@ public sealed class CircuitBreakerLinearizabilityTests(ITestOutputHelper output)
     internal sealed class Actual(CircuitBreaker breaker, bool broken) : IRaceWindowHolder
     {
         private readonly StrongBox<CircuitPermit>?[] _slots = new StrongBox<CircuitPermit>?[Slots];
+        private readonly Lock[] _slotLocks = [.. Enumerable.Range(0, Slots).Select(_ => new Lock())];
         private int _probes;
         private int _closedAdmits;
         private int _rejections;
@@ -92,22 +93,30 @@ public sealed class CircuitBreakerLinearizabilityTests(ITestOutputHelper output)
         /// <summary>A caller asks for a permit and keeps it in slot <paramref name="slot"/> (dropped, never reported, if the slot is taken).</summary>
         public void Acquire(int slot)
         {
-            if (!(broken ? TryAcquireTwoProbes(out var permit) : Breaker.TryAcquire(out permit, out _)))
+            // One caller per slot at a time: a slot's acquire-and-keep is one step of the model, so a report on the
+            // same slot must not fall between taking the permit and keeping it (different slots still race freely).
+            lock (_slotLocks[slot])
             {
-                Interlocked.Increment(ref _rejections);
-                return;
-            }
+                if (!(broken ? TryAcquireTwoProbes(out var permit) : Breaker.TryAcquire(out permit, out _)))
+                {
+                    Interlocked.Increment(ref _rejections);
+                    return;
+                }
 
-            Interlocked.Increment(ref permit.IsProbe ? ref _probes : ref _closedAdmits);
-            Interlocked.CompareExchange(ref _slots[slot], new StrongBox<CircuitPermit>(permit), null);
+                Interlocked.Increment(ref permit.IsProbe ? ref _probes : ref _closedAdmits);
+                Interlocked.CompareExchange(ref _slots[slot], new StrongBox<CircuitPermit>(permit), null);
+            }
         }
 
         /// <summary>The caller holding slot <paramref name="slot"/> reports its call's outcome (once: it takes the permit).</summary>
         public void Report(int slot, BreakerOutcome outcome)
         {
-            if (Interlocked.Exchange(ref _slots[slot], null) is { } held)
+            lock (_slotLocks[slot])
             {
-                Breaker.Record(held.Value, outcome);
+                if (Interlocked.Exchange(ref _slots[slot], null) is { } held)
+                {
+                    Breaker.Record(held.Value, outcome);
+                }
             }
         }
 

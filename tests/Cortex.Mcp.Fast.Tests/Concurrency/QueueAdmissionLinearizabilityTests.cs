@@ -99,7 +99,12 @@ public sealed class QueueAdmissionLinearizabilityTests(ITestOutputHelper output)
         {
             try
             {
-                _callers[i].Cancel();
+                // A second concurrent Cancel of one source returns before the first has run its callbacks (that is
+                // CancellationTokenSource's contract); the model's cancel is one step, so one canceller at a time.
+                lock (_callers[i])
+                {
+                    _callers[i].Cancel();
+                }
             }
             catch (Exception)
             {
