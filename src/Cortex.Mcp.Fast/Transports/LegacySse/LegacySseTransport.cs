@@ -171,27 +171,9 @@ internal sealed partial class LegacySseTransport : IMcpTransport
         }
 
         var (buffer, length) = await RunAsync("resources/read", path, static (writer, output, id, u) => writer.WriteResourcesRead(output, id, u), cancellationToken).ConfigureAwait(false);
-        try
+        foreach (var item in McpResultReader.ReadContents(buffer, length, readItem, onInvalidItem))
         {
-            foreach (var (start, count) in McpResultReader.FindContents(buffer.AsSpan(0, length)))
-            {
-                T item;
-                try
-                {
-                    item = readItem(buffer.AsSpan(start, count));
-                }
-                catch (JsonException ex)
-                {
-                    onInvalidItem(ex);
-                    continue;
-                }
-
-                yield return item;
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
+            yield return item;
         }
     }
 

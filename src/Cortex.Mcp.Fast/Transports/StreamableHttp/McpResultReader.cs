@@ -6,6 +6,36 @@ namespace Cortex.Mcp.Fast.Transports.StreamableHttp;
 /// <summary>Reads the results of <c>tools/list</c> and <c>resources/read</c>.</summary>
 internal static class McpResultReader
 {
+    /// <summary>
+    /// Yields each item of a resources/read result in <paramref name="buffer"/> (pooled; returned to the pool when the
+    /// enumeration ends): an item that is not valid JSON goes to <paramref name="onInvalidItem"/> and is skipped.
+    /// </summary>
+    public static IEnumerable<T> ReadContents<T>(byte[] buffer, int length, Utf8ItemReader<T> readItem, Action<Exception> onInvalidItem)
+    {
+        try
+        {
+            foreach (var (start, count) in FindContents(buffer.AsSpan(0, length)))
+            {
+                T item;
+                try
+                {
+                    item = readItem(buffer.AsSpan(start, count));
+                }
+                catch (JsonException ex)
+                {
+                    onInvalidItem(ex);
+                    continue;
+                }
+
+                yield return item;
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
     /// <summary>Start and length of every element of <c>result.contents</c>.</summary>
     /// <exception cref="TransportFailure">The result is not a contents list.</exception>
     public static List<(int Start, int Length)> FindContents(ReadOnlySpan<byte> result)
