@@ -11,4 +11,13 @@ public interface IServiceDiscovery
 
     /// <summary>Returns the endpoint of <paramref name="service"/>, or null when it is unknown.</summary>
     ValueTask<Uri?> ResolveAsync(string service, CancellationToken cancellationToken = default);
+
+    /// <summary>Returns every endpoint of <paramref name="service"/> (a service may run on many), or an empty list
+    /// when it is unknown. The default returns the one endpoint <see cref="ResolveAsync"/> gives; a source that knows
+    /// several (DNS, a platform's discovery, a configured list) overrides it.</summary>
+    async ValueTask<IReadOnlyList<Uri>> ResolveAllAsync(string service, CancellationToken cancellationToken = default)
+    {
+        var one = await ResolveAsync(service, cancellationToken).ConfigureAwait(false);
+        return one is null ? [] : [one];
+    }
 }
