@@ -111,12 +111,18 @@ public sealed class ChaosSoak
 
             Log?.Invoke("chaos: window over; waiting for threads and connections to settle");
             var settle = Stopwatch.StartNew();
-            int threads, sockets;
+            int threads, sockets, serverSockets;
             while (true)
             {
                 threads = ThreadCount();
                 sockets = OpenConnections(client);
-                if ((threads <= baselineThreads + s.ThreadSlack && sockets <= baselineSockets + s.SocketSlack) || settle.Elapsed >= s.SettleTimeout)
+
+                // The service side too: after an endpoint swap the drained endpoint's connections close as their last
+                // calls finish, a moment after the client's own count (which covers the current endpoint) settled.
+                serverSockets = instances.Sum(i => i.Counters.OpenConnections);
+                if ((threads <= baselineThreads + s.ThreadSlack && sockets <= baselineSockets + s.SocketSlack
+                        && serverSockets <= sockets + s.SocketSlack)
+                    || settle.Elapsed >= s.SettleTimeout)
                 {
                     break;
                 }
@@ -125,7 +131,6 @@ public sealed class ChaosSoak
                 await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken).ConfigureAwait(false);
             }
 
-            var serverSockets = instances.Sum(i => i.Counters.OpenConnections);
             var diagnostics = client.GetDiagnostics().Services[ServiceName];
             await client.DisposeAsync().ConfigureAwait(false);
             FlushFinalizers();
