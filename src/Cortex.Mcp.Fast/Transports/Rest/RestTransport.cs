@@ -64,6 +64,7 @@ internal sealed partial class RestTransport : IMcpTransport
             target = _toolTargets.GetOrAdd(tool, static (name, http) => http.CreateTarget(HttpMethod.Post, new Uri(http.BaseAddress, "tool/" + Uri.EscapeDataString(name)), accept: null, "application/json"), _http);
         }
 
+        var callHeaders = CallHeaders.Check(meta.Headers, _auth is not null);
         var refreshed = false;
         while (true)
         {
@@ -71,7 +72,7 @@ internal sealed partial class RestTransport : IMcpTransport
             var responseStarted = false;
             try
             {
-                var response = await _http.SendAsync(target, new HttpRequestFields { Authorization = sentToken?.Header }, argumentsUtf8, cancellationToken).ConfigureAwait(false);
+                var response = await _http.SendAsync(target, new HttpRequestFields { Authorization = sentToken?.Header, CallHeaders = callHeaders }, argumentsUtf8, cancellationToken).ConfigureAwait(false);
                 await using var responseScope = response.ConfigureAwait(false);
                 responseStarted = true;
                 if (response.Status == 200)
