@@ -67,6 +67,9 @@ internal sealed class SocketsHttpEngine : IHttpEngine
     /// <summary>The connect timeout, for timeout errors.</summary>
     public TimeSpan ConnectTimeout { get; }
 
+    /// <summary>The primary handler (under the caller's handlers), for tests of its settings.</summary>
+    internal SocketsHttpHandler Handler => _handler;
+
     /// <summary>The invoker every request goes through.</summary>
     public HttpMessageInvoker Invoker { get; }
 
