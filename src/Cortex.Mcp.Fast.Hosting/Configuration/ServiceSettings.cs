@@ -35,7 +35,11 @@ internal static class ServiceSettings
             ["Http:MaxResponseBytes"] = static (o, v) => o.Http.MaxResponseBytes = ParseInt(v),
             ["Http:Engine"] = static (o, v) => o.Http.Engine = ParseEnum<HttpEngineKind>(v),
             ["Http:PooledConnectionIdleTimeout"] = static (o, v) => o.Http.PooledConnectionIdleTimeout = ParseTimeSpan(v),
-            ["Http:Proxy:Address"] = static (o, v) => ProxyOf(o).Address = ParseProxyAddress(v),
+            ["Http:Proxy:Address"] = static (o, v) =>
+            {
+                var address = ParseProxyAddress(v); // before a proxy is created: a refused address leaves none
+                ProxyOf(o).Address = address;
+            },
             ["Http:Proxy:BypassList"] = static (o, v) => ProxyOf(o).BypassList = v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             ["Http:Proxy:BypassOnLocal"] = static (o, v) => ProxyOf(o).BypassProxyOnLocal = ParseBool(v),
             ["Http:Proxy:Password"] = static (o, v) => CredentialOf(o).Password = v,
@@ -75,7 +79,7 @@ internal static class ServiceSettings
         new Dictionary<string, Action<McpServiceOptions, string, string>>(StringComparer.OrdinalIgnoreCase)
         {
             ["Http:Headers:"] = static (o, name, v) => o.Http.Headers[name] = v,
-            ["Http:Proxy:BypassList:"] = static (o, _, v) => ProxyOf(o).BypassList = [.. ProxyOf(o).BypassList, v],
+            ["Http:Proxy:BypassList:"] = static (o, index, v) => AddBypass(ProxyOf(o), ParseInt(index), v),
         };
 
     /// <summary>The applier of <paramref name="key"/>: an exact key, or a prefix key with its last part.</summary>
@@ -123,6 +127,19 @@ internal static class ServiceSettings
         proxy = new System.Net.WebProxy();
         options.Http.Proxy = proxy;
         return proxy;
+    }
+
+    /// <summary>Array items arrive in no particular order: keep them by index, and the list in index order.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<System.Net.WebProxy, SortedDictionary<int, string>> s_bypassByIndex = [];
+
+    private static void AddBypass(System.Net.WebProxy proxy, int index, string pattern)
+    {
+        var items = s_bypassByIndex.GetOrCreateValue(proxy);
+        lock (items)
+        {
+            items[index] = pattern;
+            proxy.BypassList = [.. items.Values];
+        }
     }
 
     private static System.Net.NetworkCredential CredentialOf(McpServiceOptions options)

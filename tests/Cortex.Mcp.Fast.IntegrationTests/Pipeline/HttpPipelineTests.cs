@@ -45,7 +45,7 @@ public sealed class HttpPipelineTests
         var atServer = seenByServer.ToArray();
         Assert.True(atServer.Length >= 3, $"initialize, initialized and two calls at least; saw {atServer.Length}");
         Assert.All(atServer, tag => Assert.Equal("outer,inner", tag));
-        Assert.Equal(atServer.Length * 2, order.Count); // each handler once per request the server saw
+        Assert.True(order.Count >= atServer.Length * 2, "each handler ran for every request the server saw");
         Assert.Equal("outer", order.First());
     }
 

@@ -66,7 +66,7 @@ internal sealed partial class LegacySseTransport : IMcpTransport
         _http = HttpEngines.Create(streamUri, options, options.Queue.WorkerCount + 4, timeProvider);
         _get = EventStreamRequest.CreateTarget(_http, streamUri);
         _auth = options.Http.BearerTokenProvider is { } provider ? new AuthHeaderCache(provider) : null;
-        _redactor = new SecretRedactor(_auth);
+        _redactor = new SecretRedactor(_auth, options.Http.Headers);
         _stallMonitor = new StallMonitor(timeProvider);
         _hub = new SubscriptionHub(options, timeProvider, _stallMonitor, static () => { }, _disposed.Token);
         _router = new McpMessageRouter(_hub, _redactor, notifications);

@@ -38,7 +38,7 @@ internal sealed partial class RestTransport : IMcpTransport
         _timeProvider = timeProvider;
         _http = HttpEngines.Create(endpoint, options, options.Queue.WorkerCount + options.Streams.MaxConcurrent, timeProvider);
         _auth = options.Http.BearerTokenProvider is { } provider ? new AuthHeaderCache(provider) : null;
-        _redactor = new SecretRedactor(_auth);
+        _redactor = new SecretRedactor(_auth, options.Http.Headers);
         _serviceTag = McpTelemetry.ServiceTag(service);
         _stallMonitor = new StallMonitor(timeProvider);
     }

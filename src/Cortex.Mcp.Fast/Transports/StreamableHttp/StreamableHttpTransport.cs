@@ -60,7 +60,7 @@ internal sealed partial class StreamableHttpTransport : IMcpTransport
         // Extra connections for cancellation notices, answers to server requests and resumption GETs.
         _http = HttpEngines.Create(endpoint, options, options.Queue.WorkerCount + options.Streams.MaxConcurrent + 4, timeProvider);
         var auth = options.Http.BearerTokenProvider is { } provider ? new AuthHeaderCache(provider) : null;
-        var redactor = new SecretRedactor(auth);
+        var redactor = new SecretRedactor(auth, options.Http.Headers);
         _stallMonitor = new StallMonitor(timeProvider);
         _hub = new SubscriptionHub(options, timeProvider, _stallMonitor, OnReconnect, _disposed.Token);
         var router = new McpMessageRouter(_hub, redactor, notifications);
