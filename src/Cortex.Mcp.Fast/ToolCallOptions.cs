@@ -44,10 +44,11 @@ public sealed class ToolCallOptions
 
     /// <summary>
     /// Gets the HTTP headers of this call only (a tenant, a request id, a per-user API key), sent with the call's
-    /// request after the service's <see cref="HttpOptions.Headers"/>, on both engines and both protocols (on MCP
-    /// Streamable HTTP with the <c>tools/call</c> POST). Copied when the call is accepted. An <c>Authorization</c>
-    /// header is refused (<see cref="ServiceCallException"/> with <see cref="ServiceCallException.RequestNotSent"/>)
-    /// by a service that has a <see cref="HttpOptions.BearerTokenProvider"/>.
+    /// request after the service's <see cref="HttpOptions.Headers"/>, on both engines, with the REST call or the MCP
+    /// Streamable HTTP <c>tools/call</c> POST (the legacy HTTP+SSE transport sends the service's headers only).
+    /// Copied when the call is accepted. A header the service already sends, and <c>Authorization</c> for a service
+    /// that has a <see cref="HttpOptions.BearerTokenProvider"/>, are refused before anything is sent
+    /// (<see cref="ServiceCallException"/> with <see cref="ServiceCallException.RequestNotSent"/>).
     /// </summary>
     /// <value>The default value is <see langword="null"/>: none.</value>
     public RequestHeaders? Headers { get; init; }

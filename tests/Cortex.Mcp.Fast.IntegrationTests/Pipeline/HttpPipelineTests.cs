@@ -138,6 +138,20 @@ public sealed class HttpPipelineTests
     }
 
     [Fact]
+    public async Task Proxy_WithCredentials_AnswersTheChallenge()
+    {
+        await using var proxy = new LoopbackForwardProxy { RequiredCredentials = "proxy-user:proxy-pw" };
+        await using var h = await ClientHarness.StartAsync(o => o.DefaultServiceOptions.Http.Proxy =
+            new WebProxy(proxy.Address) { Credentials = new NetworkCredential("proxy-user", "proxy-pw") });
+
+        using var result = await h.Within(h.Call("echo").AsTask());
+
+        // First without credentials (challenged with 407), then with them; the service sees the call once.
+        Assert.Equal(["", "Basic " + Convert.ToBase64String("proxy-user:proxy-pw"u8.ToArray())], proxy.ProxyAuthorizations.ToArray());
+        Assert.Equal(1, h.Service.Counters.TotalToolRequests);
+    }
+
+    [Fact]
     public async Task Proxy_BypassList_SendsMatchingHostsDirectly()
     {
         await using var proxy = new LoopbackForwardProxy();

@@ -25,6 +25,14 @@ internal sealed class LoopbackForwardProxy : IAsyncDisposable
 
     public Uri Address { get; }
 
+    /// <summary>When set (<c>user:password</c>), a connection whose first request lacks these Basic credentials gets
+    /// a 407 challenge and is closed.</summary>
+    public string? RequiredCredentials { get; init; }
+
+    /// <summary>The <c>Proxy-Authorization</c> value of each connection's first request ("" for none), when
+    /// <see cref="RequiredCredentials"/> is set.</summary>
+    public ConcurrentQueue<string> ProxyAuthorizations { get; } = new();
+
     /// <summary>The first request line of every connection, in order.</summary>
     public ConcurrentQueue<string> RequestLines { get; } = new();
 
@@ -63,7 +71,7 @@ internal sealed class LoopbackForwardProxy : IAsyncDisposable
             var fromClient = client.GetStream();
             var head = new List<byte>();
             var one = new byte[1];
-            while (head.Count < 8192 && !(head.Count >= 2 && head[^2] == '\r' && head[^1] == '\n'))
+            while (head.Count < 16384 && !(head.Count >= 4 && head[^4] == '\r' && head[^3] == '\n' && head[^2] == '\r' && head[^1] == '\n'))
             {
                 if (await fromClient.ReadAsync(one, _stop.Token) == 0)
                 {
@@ -73,8 +81,25 @@ internal sealed class LoopbackForwardProxy : IAsyncDisposable
                 head.Add(one[0]);
             }
 
-            var line = Encoding.ASCII.GetString(head.ToArray()).TrimEnd();
+            var lines = Encoding.ASCII.GetString(head.ToArray()).Split("\r\n");
+            var line = lines[0];
             RequestLines.Enqueue(line);
+            if (RequiredCredentials is { } required)
+            {
+                var sent = lines.FirstOrDefault(l => l.StartsWith("Proxy-Authorization:", StringComparison.OrdinalIgnoreCase))?["Proxy-Authorization:".Length..].Trim();
+                ProxyAuthorizations.Enqueue(sent ?? string.Empty);
+                if (sent != "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(required)))
+                {
+                    // Read the body first: closing with unread bytes would reset the connection under the 407.
+                    var length = lines.FirstOrDefault(l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase)) is { } header
+                        ? int.Parse(header["Content-Length:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture)
+                        : 0;
+                    await fromClient.ReadExactlyAsync(new byte[length], _stop.Token);
+                    await fromClient.WriteAsync("HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"test\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8.ToArray(), _stop.Token);
+                    return;
+                }
+            }
+
             var target = new Uri(line.Split(' ')[1]);
             using var upstream = new TcpClient();
             await upstream.ConnectAsync(target.Host, target.Port, _stop.Token);

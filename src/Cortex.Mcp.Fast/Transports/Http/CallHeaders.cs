@@ -10,18 +10,27 @@ internal static class CallHeaders
     /// </summary>
     /// <param name="headers">The call's headers (already checked by <see cref="RequestHeaders"/>), or null.</param>
     /// <param name="hasBearerProvider">Whether the service has a <see cref="HttpOptions.BearerTokenProvider"/>.</param>
+    /// <param name="staticHeaders">The service's own headers, or null: a call may not send one of them again (the
+    /// direct engine has them encoded already, and two values of one header are ambiguous).</param>
     /// <exception cref="TransportFailure">A refused request (nothing sent): an <c>Authorization</c> header for a
-    /// service whose token provider owns it.</exception>
-    public static KeyValuePair<string, string>[]? Check(KeyValuePair<string, string>[]? headers, bool hasBearerProvider)
+    /// service whose token provider owns it, or a header the service already sends.</exception>
+    public static KeyValuePair<string, string>[]? Check(KeyValuePair<string, string>[]? headers, bool hasBearerProvider, RequestHeaders? staticHeaders = null)
     {
-        if (headers is not null && hasBearerProvider)
+        if (headers is null)
         {
-            foreach (var (name, _) in headers)
+            return null;
+        }
+
+        foreach (var (name, _) in headers)
+        {
+            if (hasBearerProvider && name.Equals("Authorization", StringComparison.OrdinalIgnoreCase))
             {
-                if (name.Equals("Authorization", StringComparison.OrdinalIgnoreCase))
-                {
-                    throw TransportFailure.Refused("the call's headers set Authorization, which the service's Http.BearerTokenProvider owns.");
-                }
+                throw TransportFailure.Refused("the call's headers set Authorization, which the service's Http.BearerTokenProvider owns.");
+            }
+
+            if (staticHeaders is { Count: > 0 } && staticHeaders.Contains(name))
+            {
+                throw TransportFailure.Refused($"the call's headers set {name}, which the service's Http.Headers already sends.");
             }
         }
 

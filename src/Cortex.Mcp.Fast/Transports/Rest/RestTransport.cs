@@ -64,7 +64,7 @@ internal sealed partial class RestTransport : IMcpTransport
             target = _toolTargets.GetOrAdd(tool, static (name, http) => http.CreateTarget(HttpMethod.Post, new Uri(http.BaseAddress, "tool/" + Uri.EscapeDataString(name)), accept: null, "application/json"), _http);
         }
 
-        var callHeaders = CallHeaders.Check(meta.Headers, _auth is not null);
+        var callHeaders = CallHeaders.Check(meta.Headers, _auth is not null, _options.Http.Headers);
         var refreshed = false;
         while (true)
         {

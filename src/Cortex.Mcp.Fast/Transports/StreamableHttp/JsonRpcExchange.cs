@@ -61,7 +61,7 @@ internal sealed class JsonRpcExchange
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> SendAsync(McpSession session, McpPendingRequest request, ReadOnlyMemory<byte> body, string method, string? name, bool captureSessionId, CancellationToken cancellationToken, KeyValuePair<string, string>[]? callHeaders = null)
     {
-        callHeaders = CallHeaders.Check(callHeaders, _auth is not null);
+        callHeaders = CallHeaders.Check(callHeaders, _auth is not null, _options.Http.Headers);
         var refreshed = false;
         while (true)
         {

@@ -140,6 +140,19 @@ public sealed class RequestHeadersTests
     }
 
     [Fact]
+    public void CallHeaders_AHeaderTheServiceAlreadySends_IsRefused()
+    {
+        var service = new RequestHeaders { ["X-Api-Key"] = "k" };
+
+        var failure = Assert.Throws<Cortex.Mcp.Fast.Errors.TransportFailure>(() => CallHeaders.Check([new("x-api-key", "other")], false, service));
+
+        Assert.True(failure.NotSent);
+        Assert.Contains("Http.Headers already sends", failure.Message, StringComparison.Ordinal);
+        KeyValuePair<string, string>[] distinct = [new("X-Request-Id", "r")];
+        Assert.Same(distinct, CallHeaders.Check(distinct, false, service));
+    }
+
+    [Fact]
     public void Redactor_MasksTheValuesOfStaticHeadersThatLookLikeCredentials()
     {
         var headers = new RequestHeaders { ["X-Api-Key"] = "k-abcdef", ["X-Tenant"] = "tenant-1" };
