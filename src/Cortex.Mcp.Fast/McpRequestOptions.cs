@@ -29,8 +29,7 @@ public sealed class McpRequestOptions
 
     /// <summary>
     /// Gets the HTTP headers of these requests only (every page of a list), sent after the service's
-    /// <see cref="HttpOptions.Headers"/> (MCP Streamable HTTP; the legacy HTTP+SSE transport sends the service's
-    /// headers only). A header the service already sends, and <c>Authorization</c> for a service that has a
+    /// <see cref="HttpOptions.Headers"/>. A header the service already sends, and <c>Authorization</c> for a service that has a
     /// <see cref="HttpOptions.BearerTokenProvider"/>, are refused before anything is sent.
     /// </summary>
     /// <value>The default value is <see langword="null"/>: none.</value>

@@ -45,7 +45,7 @@ public sealed class ToolCallOptions
     /// <summary>
     /// Gets the HTTP headers of this call only (a tenant, a request id, a per-user API key), sent with the call's
     /// request after the service's <see cref="HttpOptions.Headers"/>, on both engines, with the REST call or the MCP
-    /// Streamable HTTP <c>tools/call</c> POST (the legacy HTTP+SSE transport sends the service's headers only).
+    /// Streamable HTTP or legacy HTTP+SSE <c>tools/call</c> POST.
     /// Copied when the call is accepted. A header the service already sends, and <c>Authorization</c> for a service
     /// that has a <see cref="HttpOptions.BearerTokenProvider"/>, are refused before anything is sent
     /// (<see cref="ServiceCallException"/> with <see cref="ServiceCallException.RequestNotSent"/>).

@@ -149,13 +149,14 @@ internal sealed class JsonRpcExchange
 
     /// <summary>POSTs a notification or an answer (202 expected; a 200 with any body is tolerated).</summary>
     /// <exception cref="TransportFailure">The POST failed or was refused.</exception>
-    public async ValueTask PostAsync(McpSession session, ReadOnlyMemory<byte> body, string method, CancellationToken cancellationToken)
+    public async ValueTask PostAsync(McpSession session, ReadOnlyMemory<byte> body, string method, CancellationToken cancellationToken, KeyValuePair<string, string>[]? callHeaders = null)
     {
+        callHeaders = CallHeaders.Check(callHeaders, _auth is not null, _options.Http.Headers);
         var token = _auth is null ? null : await _auth.GetAsync(cancellationToken).ConfigureAwait(false);
         var responseStarted = false;
         try
         {
-            var response = await _http.SendAsync(_post, Fields(session, token, method), body, cancellationToken).ConfigureAwait(false);
+            var response = await _http.SendAsync(_post, Fields(session, token, method, callHeaders: callHeaders), body, cancellationToken).ConfigureAwait(false);
             await using var responseScope = response.ConfigureAwait(false);
             responseStarted = true;
             if (response.Status is < 200 or > 299)
