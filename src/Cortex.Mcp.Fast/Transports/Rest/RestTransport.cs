@@ -38,7 +38,7 @@ internal sealed partial class RestTransport : IMcpTransport
         _timeProvider = timeProvider;
         _http = HttpEngines.Create(endpoint, options, options.Queue.WorkerCount + options.Streams.MaxConcurrent, timeProvider);
         _auth = options.Http.BearerTokenProvider is { } provider ? new AuthHeaderCache(provider) : null;
-        _redactor = new SecretRedactor(_auth);
+        _redactor = new SecretRedactor(_auth, options.Http.Headers);
         _serviceTag = McpTelemetry.ServiceTag(service);
         _stallMonitor = new StallMonitor(timeProvider);
     }
@@ -64,6 +64,7 @@ internal sealed partial class RestTransport : IMcpTransport
             target = _toolTargets.GetOrAdd(tool, static (name, http) => http.CreateTarget(HttpMethod.Post, new Uri(http.BaseAddress, "tool/" + Uri.EscapeDataString(name)), accept: null, "application/json"), _http);
         }
 
+        var callHeaders = CallHeaders.Check(meta.Headers, _auth is not null, _options.Http.Headers);
         var refreshed = false;
         while (true)
         {
@@ -71,7 +72,7 @@ internal sealed partial class RestTransport : IMcpTransport
             var responseStarted = false;
             try
             {
-                var response = await _http.SendAsync(target, new HttpRequestFields { Authorization = sentToken?.Header }, argumentsUtf8, cancellationToken).ConfigureAwait(false);
+                var response = await _http.SendAsync(target, new HttpRequestFields { Authorization = sentToken?.Header, CallHeaders = callHeaders }, argumentsUtf8, cancellationToken).ConfigureAwait(false);
                 await using var responseScope = response.ConfigureAwait(false);
                 responseStarted = true;
                 if (response.Status == 200)

@@ -59,8 +59,9 @@ internal sealed class JsonRpcExchange
     /// broke before the response (the cursor in <paramref name="request"/> says whether it can be resumed).</returns>
     /// <exception cref="TransportFailure">The POST failed or was refused (a lost session has <see cref="TransportFailure.SessionLost"/>).</exception>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<bool> SendAsync(McpSession session, McpPendingRequest request, ReadOnlyMemory<byte> body, string method, string? name, bool captureSessionId, CancellationToken cancellationToken)
+    public async ValueTask<bool> SendAsync(McpSession session, McpPendingRequest request, ReadOnlyMemory<byte> body, string method, string? name, bool captureSessionId, CancellationToken cancellationToken, KeyValuePair<string, string>[]? callHeaders = null)
     {
+        callHeaders = CallHeaders.Check(callHeaders, _auth is not null, _options.Http.Headers);
         var refreshed = false;
         while (true)
         {
@@ -69,7 +70,7 @@ internal sealed class JsonRpcExchange
             HttpEngineResponse? response = null;
             try
             {
-                response = await _http.SendAsync(_post, Fields(session, sentToken, method, name), body, cancellationToken).ConfigureAwait(false);
+                response = await _http.SendAsync(_post, Fields(session, sentToken, method, name, callHeaders: callHeaders), body, cancellationToken).ConfigureAwait(false);
                 responseStarted = true;
                 if (response.Status == 401 && sentToken is not null && !refreshed)
                 {
@@ -148,13 +149,14 @@ internal sealed class JsonRpcExchange
 
     /// <summary>POSTs a notification or an answer (202 expected; a 200 with any body is tolerated).</summary>
     /// <exception cref="TransportFailure">The POST failed or was refused.</exception>
-    public async ValueTask PostAsync(McpSession session, ReadOnlyMemory<byte> body, string method, CancellationToken cancellationToken)
+    public async ValueTask PostAsync(McpSession session, ReadOnlyMemory<byte> body, string method, CancellationToken cancellationToken, KeyValuePair<string, string>[]? callHeaders = null)
     {
+        callHeaders = CallHeaders.Check(callHeaders, _auth is not null, _options.Http.Headers);
         var token = _auth is null ? null : await _auth.GetAsync(cancellationToken).ConfigureAwait(false);
         var responseStarted = false;
         try
         {
-            var response = await _http.SendAsync(_post, Fields(session, token, method), body, cancellationToken).ConfigureAwait(false);
+            var response = await _http.SendAsync(_post, Fields(session, token, method, callHeaders: callHeaders), body, cancellationToken).ConfigureAwait(false);
             await using var responseScope = response.ConfigureAwait(false);
             responseStarted = true;
             if (response.Status is < 200 or > 299)
@@ -208,8 +210,9 @@ internal sealed class JsonRpcExchange
     }
 
     /// <summary>The header fields of a request in <paramref name="session"/>.</summary>
-    private static HttpRequestFields Fields(McpSession session, BearerHeader? token, string? method = null, string? name = null, string? lastEventId = null) => new()
+    private static HttpRequestFields Fields(McpSession session, BearerHeader? token, string? method = null, string? name = null, string? lastEventId = null, KeyValuePair<string, string>[]? callHeaders = null) => new()
     {
+        CallHeaders = callHeaders,
         Authorization = token?.Header,
         SessionId = session.SessionId,
         ProtocolVersion = session.IsHandshake ? null : session.ProtocolVersion,
