@@ -31,7 +31,7 @@ namespace Cortex.Mcp.Fast.ServiceDiscovery;
 /// is logged, and is tried again after <see cref="DnsSrvDiscoveryOptions.FailureRetryDelay"/>; a first lookup that
 /// fails throws. DnsClient's own cache is off: the TTLs are honoured here. Thread-safe.</para>
 /// </remarks>
-public sealed class DnsSrvServiceDiscovery : IServiceDiscovery, IAsyncDisposable
+public sealed class DnsSrvServiceDiscovery : IServiceDiscovery, IAsyncDisposable, IDisposable
 {
     private readonly LookupClient _client;
     private readonly EndpointWatchList _watches;
@@ -128,6 +128,9 @@ public sealed class DnsSrvServiceDiscovery : IServiceDiscovery, IAsyncDisposable
 
     /// <summary>Stops the TTL timers.</summary>
     public ValueTask DisposeAsync() => _watches.DisposeAsync();
+
+    /// <summary>Stops the TTL timers (synchronously: nothing here waits).</summary>
+    public void Dispose() => _watches.Dispose();
 
     private async Task<Resolution> LookupAsync(string service, CancellationToken cancellationToken)
     {

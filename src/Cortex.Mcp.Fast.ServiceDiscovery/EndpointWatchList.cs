@@ -19,7 +19,7 @@ internal readonly record struct Resolution(IReadOnlyList<Uri> Endpoints, TimeSpa
 /// <remarks>Concurrency: each service's state is guarded by its own <see cref="Watch.Gate"/>; at most one lookup per
 /// service runs at a time (a trigger during a lookup runs one more after it). The first answer is shared by concurrent
 /// callers. <c>changed</c> runs outside the lock, on the thread that finished the lookup.</remarks>
-internal sealed class EndpointWatchList : IAsyncDisposable
+internal sealed class EndpointWatchList : IAsyncDisposable, IDisposable
 {
     private readonly ConcurrentDictionary<string, Watch> _watches = new(StringComparer.Ordinal);
     private readonly Func<string, CancellationToken, Task<Resolution>> _lookup;
@@ -70,9 +70,16 @@ internal sealed class EndpointWatchList : IAsyncDisposable
     /// <inheritdoc />
     public ValueTask DisposeAsync()
     {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Stops every timer and change-token registration; lookups in flight end with the lifetime token.</summary>
+    public void Dispose()
+    {
         if (_lifetime.IsCancellationRequested)
         {
-            return ValueTask.CompletedTask;
+            return;
         }
 
         _lifetime.Cancel();
@@ -87,8 +94,7 @@ internal sealed class EndpointWatchList : IAsyncDisposable
             }
         }
 
-        _lifetime.Dispose();
-        return ValueTask.CompletedTask;
+        // _lifetime is not disposed: a lookup still in flight reads its token.
     }
 
     private async Task<IReadOnlyList<Uri>> FirstLookupAsync(Watch watch)

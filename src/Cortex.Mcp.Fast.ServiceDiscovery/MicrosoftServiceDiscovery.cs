@@ -22,7 +22,7 @@ namespace Cortex.Mcp.Fast.ServiceDiscovery;
 /// <see cref="MicrosoftServiceDiscoveryOptions.RefreshPeriod"/>. A failed re-resolution keeps the last endpoints
 /// (logged) and is retried after that period. Thread-safe.</para>
 /// </remarks>
-public sealed class MicrosoftServiceDiscovery : IServiceDiscovery, IAsyncDisposable
+public sealed class MicrosoftServiceDiscovery : IServiceDiscovery, IAsyncDisposable, IDisposable
 {
     private readonly ServiceEndpointResolver _resolver;
     private readonly Dictionary<string, ServiceAddress> _addresses = new(StringComparer.Ordinal);
@@ -88,6 +88,9 @@ public sealed class MicrosoftServiceDiscovery : IServiceDiscovery, IAsyncDisposa
 
     /// <summary>Stops watching; the resolver is left to its owner.</summary>
     public ValueTask DisposeAsync() => _watches.DisposeAsync();
+
+    /// <summary>Stops watching (synchronously: nothing here waits); the resolver is left to its owner.</summary>
+    public void Dispose() => _watches.Dispose();
 
     private async Task<Resolution> LookupAsync(string service, CancellationToken cancellationToken)
     {

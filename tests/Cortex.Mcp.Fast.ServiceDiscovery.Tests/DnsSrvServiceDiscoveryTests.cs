@@ -160,7 +160,11 @@ public sealed class DnsSrvServiceDiscoveryTests : IAsyncLifetime
     {
         _dns.SetSrv(Srv, new SrvEntry(1, 1, 8080, "a.test", Ttl: 10));
         _dns.SetHost("a.test", 10, IPAddress.Parse("127.0.0.2"));
-        await using var discovery = Create(o => o.FailureRetryDelay = TimeSpan.FromSeconds(3));
+        await using var discovery = Create(o =>
+        {
+            o.FailureRetryDelay = TimeSpan.FromSeconds(3);
+            o.QueryTimeout = TimeSpan.FromSeconds(1); // how long the silent server is waited for (real time)
+        });
         var changed = new EventRecorder();
         var refreshed = new EventRecorder();
         discovery.EndpointChanged += changed.Record;
@@ -243,7 +247,8 @@ public sealed class DnsSrvServiceDiscoveryTests : IAsyncLifetime
 
     private DnsSrvServiceDiscovery Create(Action<DnsSrvDiscoveryOptions>? configure = null)
     {
-        var options = new DnsSrvDiscoveryOptions { QueryTimeout = TimeSpan.FromMilliseconds(300), QueryRetries = 0 };
+        // A generous timeout: the machine may be busy; only the silent-server test shortens it.
+        var options = new DnsSrvDiscoveryOptions { QueryTimeout = TimeSpan.FromSeconds(5), QueryRetries = 0 };
         options.NameServers.Add(_dns.EndPoint);
         configure?.Invoke(options);
         return new DnsSrvServiceDiscovery(options, _time);
