@@ -22,11 +22,12 @@ namespace Cortex.Mcp.Fast.ServiceDiscovery;
 /// <para><b>Targets.</b> With <see cref="DnsSrvDiscoveryOptions.ResolveTargets"/> (the default) each target becomes
 /// one endpoint per address: the A and AAAA records of the answer's additional section, else looked up. Otherwise the
 /// endpoint names the target host.</para>
-/// <para><b>Freshness.</b> A service is watched from its first resolution on: it is looked up again after the
+/// <para><b>Freshness.</b> A service is watched from its first answer with endpoints on (an unknown service is asked
+/// again on every call, and holds no timer between calls): it is looked up again after the
 /// smallest TTL of the records used, held between <see cref="DnsSrvDiscoveryOptions.MinTtl"/> and
 /// <see cref="DnsSrvDiscoveryOptions.MaxTtl"/> (a <see cref="TimeProvider"/> timer), and
 /// <see cref="EndpointChanged"/> is raised only when the endpoints differ. A name that does not exist or has no SRV
-/// records is an answer (no endpoints: the service is unknown). A failed lookup (no answer within
+/// records is an answer (no endpoints: the service is unknown, or, for a watched one, gone). A failed lookup (no answer within
 /// <see cref="DnsSrvDiscoveryOptions.QueryTimeout"/> after the retries, a server failure) keeps the last good answer,
 /// is logged, and is tried again after <see cref="DnsSrvDiscoveryOptions.FailureRetryDelay"/>; a first lookup that
 /// fails throws. DnsClient's own cache is off: the TTLs are honoured here. Thread-safe.</para>

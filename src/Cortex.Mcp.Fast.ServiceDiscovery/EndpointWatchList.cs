@@ -11,7 +11,7 @@ namespace Cortex.Mcp.Fast.ServiceDiscovery;
 internal readonly record struct Resolution(IReadOnlyList<Uri> Endpoints, TimeSpan RefreshAfter, IChangeToken? ChangeToken);
 
 /// <summary>
-/// The services a discovery source has been asked about, each with its last good answer, kept fresh: looked up
+/// The services a discovery source has found (an answer with endpoints), each with its last good answer, kept fresh: looked up
 /// again when the answer's change token fires or its refresh time comes (a <see cref="TimeProvider"/> timer), and
 /// reported through <c>changed</c> only when the endpoints differ. A failed lookup keeps the last good answer (and is
 /// logged) and is retried after the retry delay.
@@ -104,6 +104,14 @@ internal sealed class EndpointWatchList : IAsyncDisposable, IDisposable
         try
         {
             var resolution = await _lookup(watch.Service, _lifetime.Token).ConfigureAwait(false);
+            if (resolution.Endpoints.Count == 0)
+            {
+                // An unknown service is not watched (each call asks again): names that lead nowhere, however many a
+                // caller makes up, hold no timer and no memory here.
+                Forget(watch);
+                return resolution.Endpoints;
+            }
+
             lock (watch.Gate)
             {
                 Volatile.Write(ref watch.Current, resolution.Endpoints);
@@ -115,13 +123,19 @@ internal sealed class EndpointWatchList : IAsyncDisposable, IDisposable
         }
         catch
         {
-            lock (watch.Gate)
-            {
-                watch.First = null; // the next caller tries again
-            }
-
+            Forget(watch); // the next caller tries again
             throw;
         }
+    }
+
+    private void Forget(Watch watch)
+    {
+        lock (watch.Gate)
+        {
+            watch.First = null;
+        }
+
+        _watches.TryRemove(new KeyValuePair<string, Watch>(watch.Service, watch));
     }
 
     private void Trigger(Watch watch)

@@ -16,7 +16,8 @@ namespace Cortex.Mcp.Fast.ServiceDiscovery;
 /// used (https endpoints when there are any, else http); a host and port (<see cref="System.Net.DnsEndPoint"/>,
 /// <see cref="System.Net.IPEndPoint"/>) takes the address's first scheme. No endpoint means an unknown service
 /// (<see cref="ResolveAsync"/> returns null).</para>
-/// <para>A service is watched from its first resolution on: when the resolver's change token fires (a configuration
+/// <para>A service is watched from its first answer with endpoints on (an unknown service is asked again on every
+/// call, and costs nothing between calls): when the resolver's change token fires (a configuration
 /// reload, for the configuration provider) it is resolved again, and <see cref="EndpointChanged"/> is raised only
 /// when its endpoints differ. A source without change callbacks is polled every
 /// <see cref="MicrosoftServiceDiscoveryOptions.RefreshPeriod"/>. A failed re-resolution keeps the last endpoints

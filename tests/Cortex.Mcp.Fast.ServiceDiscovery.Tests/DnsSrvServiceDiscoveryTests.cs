@@ -35,7 +35,7 @@ public sealed class DnsSrvServiceDiscoveryTests : IAsyncLifetime
         _dns.SetHost("c.test", 30, IPAddress.Parse("127.0.0.4"));
         await using var discovery = Create();
 
-        var all = await discovery.ResolveAllAsync("memory", Bounded);
+        var all = await ((IServiceDiscovery)discovery).ResolveAllAsync("memory", Bounded); // not the interface's default
         var one = await discovery.ResolveAsync("memory", Bounded);
 
         Assert.Equal([new Uri("http://127.0.0.3:1002/"), new Uri("http://127.0.0.2:1001/")], all);
@@ -92,7 +92,27 @@ public sealed class DnsSrvServiceDiscoveryTests : IAsyncLifetime
 
         Assert.Null(await discovery.ResolveAsync("nothing", Bounded));
         Assert.Empty(await discovery.ResolveAllAsync("nothing", Bounded));
-        Assert.Equal(1, _dns.Count("_mcp._tcp.nothing", "SRV"));
+
+        Assert.Equal(2, _dns.Count("_mcp._tcp.nothing", "SRV")); // not watched: each call asks
+        _time.Advance(TimeSpan.FromMinutes(10));
+        Assert.Equal(2, _dns.Count("_mcp._tcp.nothing", "SRV")); // and no timer asks meanwhile
+    }
+
+    [Fact]
+    public async Task Ttl_WatchedServiceDisappears_RaisesEndpointChangedAndReturnsNothing()
+    {
+        _dns.SetSrv(Srv, new SrvEntry(1, 1, 8080, "a.test", Ttl: 10));
+        _dns.SetHost("a.test", 10, IPAddress.Parse("127.0.0.2"));
+        await using var discovery = Create();
+        var changed = new EventRecorder();
+        discovery.EndpointChanged += changed.Record;
+        await discovery.ResolveAllAsync("memory", Bounded);
+
+        _dns.SetSrv(Srv);
+        _time.Advance(TimeSpan.FromSeconds(10));
+        await changed.WaitAsync(1, Bounded);
+
+        Assert.Null(await discovery.ResolveAsync("memory", Bounded));
     }
 
     [Fact]

@@ -17,7 +17,7 @@ public sealed class MicrosoftServiceDiscoveryTests
             ("Services:catalog:https:1", "https://10.0.0.2:8443/"),
             ("Services:catalog:http:0", "http://10.0.0.1:8080"));
 
-        var all = await fixture.Discovery.ResolveAllAsync("catalog", Bounded());
+        var all = await ((IServiceDiscovery)fixture.Discovery).ResolveAllAsync("catalog", Bounded()); // not the interface's default
 
         Assert.Equal([new Uri("https://10.0.0.1:8443/mcp"), new Uri("https://10.0.0.2:8443/mcp")], all);
     }
@@ -97,16 +97,13 @@ public sealed class MicrosoftServiceDiscoveryTests
     }
 
     [Fact]
-    public async Task Reload_ServiceAppears_RaisesEndpointChanged()
+    public async Task ResolveAsync_UnknownServiceAppearsLater_IsFoundByTheNextCall()
     {
         await using var fixture = Fixture.Create(configure: null);
-        var changed = new EventRecorder();
-        fixture.Discovery.EndpointChanged += changed.Record;
         Assert.Null(await fixture.Discovery.ResolveAsync("memory", Bounded()));
 
         fixture.Configuration["Services:memory:http:0"] = "http://10.0.0.1:8080";
         fixture.Configuration.Reload();
-        await changed.WaitAsync(1, Bounded());
 
         Assert.Equal(new Uri("http://10.0.0.1:8080/"), await fixture.Discovery.ResolveAsync("memory", Bounded()));
     }
