@@ -6,6 +6,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Runtime.CompilerServices;
 using Pipelines.Sockets.Unofficial;
+using Cortex.Mcp.Fast.Tasks;
 
 namespace Cortex.Mcp.Fast.Transports.Http.Direct;
 
@@ -110,7 +111,7 @@ internal sealed partial class Http1Connection : IHttp1PooledConnection
     /// <exception cref="Http1ConnectionException">The connection failed; see <see cref="Http1ConnectionException.RequestNotSent"/>.</exception>
     /// <exception cref="Http1ProtocolException">The response was refused.</exception>
     /// <exception cref="ArgumentException">A header value was refused (nothing was written; the connection stays usable).</exception>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     public async ValueTask<Http1ResponseHead> SendAsync(
         PreEncodedRequest request, HttpRequestFields headers, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
@@ -212,7 +213,7 @@ internal sealed partial class Http1Connection : IHttp1PooledConnection
     /// </summary>
     /// <exception cref="Http1ConnectionException">The connection failed or ended before the body did.</exception>
     /// <exception cref="Http1ProtocolException">The chunked framing was refused.</exception>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     public async ValueTask<ReadOnlySequence<byte>> ReadBodyAsync(CancellationToken cancellationToken)
     {
         if (_hasPendingAdvance)
@@ -308,7 +309,7 @@ internal sealed partial class Http1Connection : IHttp1PooledConnection
 
     /// <summary>Reads and discards the rest of the body (bounded by <paramref name="maxBytes"/>), so the connection may be reused.</summary>
     /// <returns>True when the body ended within the bound.</returns>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     public async ValueTask<bool> DrainBodyAsync(long maxBytes, CancellationToken cancellationToken)
     {
         long total = 0;
