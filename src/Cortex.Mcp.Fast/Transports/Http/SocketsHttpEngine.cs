@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography.X509Certificates;
 using Cortex.Mcp.Fast.Errors;
+using Cortex.Mcp.Fast.Tasks;
 
 namespace Cortex.Mcp.Fast.Transports.Http;
 
@@ -103,7 +104,7 @@ internal sealed class SocketsHttpEngine : IHttpEngine
     public HttpTarget CreateTarget(HttpMethod method, Uri uri, string? accept, string? contentType) =>
         new SocketsHttpTarget(method, uri, accept, contentType);
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     public async ValueTask<HttpEngineResponse> SendAsync(HttpTarget target, HttpRequestFields fields, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
         var request = new HttpRequestMessage(target.Method, target.Uri) { Version = _version, VersionPolicy = _versionPolicy };

@@ -6,6 +6,7 @@ using Cortex.Mcp.Fast.Diagnostics;
 using Cortex.Mcp.Fast.Errors;
 using Cortex.Mcp.Fast.Transports.Http;
 using Cortex.Mcp.Fast.Transports.Streams;
+using Cortex.Mcp.Fast.Tasks;
 
 namespace Cortex.Mcp.Fast.Transports.Rest;
 
@@ -56,7 +57,7 @@ internal sealed partial class RestTransport : IMcpTransport
     }
 
     /// <remarks>The REST protocol has no progress notifications: <paramref name="progress"/> is ignored.</remarks>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     public async ValueTask<ToolResult> CallToolAsync(string tool, ReadOnlyMemory<byte> argumentsUtf8, Cortex.Mcp.Fast.Transports.ToolCallMeta meta, IProgress<McpProgress>? progress, CancellationToken cancellationToken)
     {
         if (!_toolTargets.TryGetValue(tool, out var target))
@@ -165,7 +166,7 @@ internal sealed partial class RestTransport : IMcpTransport
 
     private void OnReconnect() => McpTelemetry.Reconnects.Add(1, _serviceTag);
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     private async ValueTask<ToolResult> ReadResultAsync(HttpEngineResponse response, CancellationToken cancellationToken)
     {
         var (buffer, length) = await response.ReadBodyPooledAsync(_options.Http.MaxResponseBytes, cancellationToken).ConfigureAwait(false);

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using Cortex.Mcp.Fast.Errors;
 using Cortex.Mcp.Fast.Transports.Http;
 using Cortex.Mcp.Fast.Transports.Streams;
+using Cortex.Mcp.Fast.Tasks;
 
 namespace Cortex.Mcp.Fast.Transports.StreamableHttp;
 
@@ -58,7 +59,7 @@ internal sealed class JsonRpcExchange
     /// <returns>True when the request completed (with a result or a failure); false when its reply stream ended or
     /// broke before the response (the cursor in <paramref name="request"/> says whether it can be resumed).</returns>
     /// <exception cref="TransportFailure">The POST failed or was refused (a lost session has <see cref="TransportFailure.SessionLost"/>).</exception>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     public async ValueTask<bool> SendAsync(McpSession session, McpPendingRequest request, ReadOnlyMemory<byte> body, string method, string? name, bool captureSessionId, CancellationToken cancellationToken, KeyValuePair<string, string>[]? callHeaders = null)
     {
         callHeaders = CallHeaders.Check(callHeaders, _auth is not null, _options.Http.Headers);
@@ -224,7 +225,7 @@ internal sealed class JsonRpcExchange
     };
 
     /// <summary>Reads a POST reply (which it owns and disposes): 200 with JSON or SSE; anything else is a failure.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ReadReplyAsync(McpSession session, McpPendingRequest request, HttpEngineResponse response, CancellationToken cancellationToken)
     {
         if (response.IsEventStream)
@@ -270,7 +271,7 @@ internal sealed class JsonRpcExchange
     }
 
     /// <summary>Reads an SSE reply (through the one event-stream reader) until our response or the end of the stream.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ReadStreamAsync(McpSession session, McpPendingRequest request, HttpEngineResponse response, CancellationToken cancellationToken)
     {
         var reader = await EventStreamReader.OpenAsync(response, _http, request.Cursor, _options.Streams, watchEvents: false, _timeProvider, _stallMonitor, cancellationToken).ConfigureAwait(false);
