@@ -9,10 +9,9 @@ namespace Cortex.Mcp.Fast.IntegrationTests.Faults;
 /// <c>PooledBodyBuilderTests</c> (allocations of the reading thread alone); here the whole process is measured during
 /// the call, the raw server's pipe buffers and the runtime's socket and chunked-decoding buffers included, so the bound
 /// is the limit + 64 KiB for the body plus 192 KiB for that stack (measured: about limit + 104 KiB; a doubling buffer
-/// on a cold pool costs up to 2 × the limit). The server's chunk is built before the measurement. On the default
-/// engine, whose body reads go through <c>HttpBodies</c>; the direct engine keeps its own doubling buffer
-/// (<c>DirectHttpResponse.ReadBodyPooledAsync</c>) and is held to <c>ResponseSizeLimitTests</c>' 2 × limit bound until
-/// it uses the same <c>PooledBodyBuilder</c>.
+/// on a cold pool costs up to 2 × the limit). The server's chunk is built before the measurement. On both engines: the
+/// default one reads through <c>HttpBodies</c>, the direct one through <c>DirectHttpResponse.ReadBodyPooledAsync</c>,
+/// both gathering into the same <c>PooledBodyBuilder</c>.
 /// </summary>
 [Collection(AllocationMeasuredTests.Name)]
 public sealed class StreamedBodyMemoryTests
@@ -21,8 +20,10 @@ public sealed class StreamedBodyMemoryTests
     private const long Offered = 64L << 20;
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
 
-    [Fact]
-    public async Task Row17_ChunkedBodyOverTheLimit_ProcessAllocatesAtMostTheLimitPlus256KiB_OnSocketsHttpHandler()
+    [Theory]
+    [InlineData(HttpEngineKind.SocketsHttpHandler)]
+    [InlineData(HttpEngineKind.Direct)]
+    public async Task Row17_ChunkedBodyOverTheLimit_ProcessAllocatesAtMostTheLimitPlus256KiB(HttpEngineKind engine)
     {
         long written = 0;
         var requests = 0;
@@ -51,7 +52,7 @@ public sealed class StreamedBodyMemoryTests
         var discovery = new InMemoryServiceDiscovery();
         await discovery.RegisterAsync("svc", server.BaseAddress);
         var options = new NetworkMcpClientOptions { Discovery = discovery };
-        options.DefaultServiceOptions.Http.Engine = HttpEngineKind.SocketsHttpHandler;
+        options.DefaultServiceOptions.Http.Engine = engine;
         options.DefaultServiceOptions.Http.MaxResponseBytes = Limit;
         options.DefaultServiceOptions.Retry = RetryOptions.NoRetry;
         await using var client = new NetworkMcpClient(options);

@@ -16,7 +16,6 @@ namespace Cortex.Mcp.Fast.Transports.Http.Direct;
 /// connection serves one request at a time), so a call allocates no response object.</remarks>
 internal sealed class DirectHttpResponse : HttpEngineResponse
 {
-    private const int InitialBufferSize = 4096;
 
     /// <summary>Most body bytes read and discarded to keep a connection (as <c>SocketsHttpHandler</c> drains).</summary>
     private const long MaxDrainBytes = 64 * 1024;
@@ -74,8 +73,9 @@ internal sealed class DirectHttpResponse : HttpEngineResponse
             throw TransportFailure.Protocol($"the response declares {declared} bytes, over the limit of {maxBytes}.");
         }
 
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(declared is > 0 ? (int)declared.Value : Math.Min(InitialBufferSize, maxBytes));
-        int length = 0;
+        // Fixed-size pooled segments, not a doubling buffer: a body refused at the limit has then cost the limit plus
+        // one small first buffer, not nearly twice the limit.
+        var body = new PooledBodyBuilder(maxBytes, declared is > 0 ? (int)declared.Value : 0);
         try
         {
             while (true)
@@ -83,31 +83,18 @@ internal sealed class DirectHttpResponse : HttpEngineResponse
                 ReadOnlySequence<byte> piece = await ReadBodyAsync(cancellationToken).ConfigureAwait(false);
                 if (piece.IsEmpty)
                 {
-                    return (buffer, length);
+                    return body.Complete();
                 }
 
-                if (piece.Length > maxBytes - length)
+                if (!body.TryAppend(piece))
                 {
                     throw TransportFailure.Protocol($"the response exceeds the limit of {maxBytes} bytes.");
                 }
-
-                int needed = length + (int)piece.Length;
-                if (needed > buffer.Length)
-                {
-                    // Double, never past the limit: a large body costs a few copies, not one per piece.
-                    byte[] larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(Math.Max((long)buffer.Length * 2, needed), maxBytes));
-                    buffer.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = larger;
-                }
-
-                piece.CopyTo(buffer.AsSpan(length));
-                length = needed;
             }
         }
         catch
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            body.Release();
             throw;
         }
     }
