@@ -76,8 +76,8 @@ public static partial class LoadCommand
         var mixFile = new Option<FileInfo?>("--mix-file") { Description = "Weighted mix with arguments per tool: a JSON array of {\"tool\": NAME, \"weight\": W, \"args\": {…}}.", HelpName = "PATH" };
         var queueMode = new Option<string>("--queue-mode") { Description = "The client's full/overloaded-queue mode: shed (the library default), wait or failfast.", DefaultValueFactory = _ => "shed", HelpName = "MODE" };
         queueMode.AcceptOnlyFromAmong("shed", "wait", "failfast");
-        var chaos = new Option<bool>("--chaos") { Description = "Chaos soak of the embedded service (in-process, MCP): open loop at --rate (default 300/s) for --duration with resets, stalls, 503/429 + Retry-After, session loss, slow and cut streams; checks its invariants (exactly-once completion, no double execution, retry budget, RSS plateau, threads and sockets back to baseline, no unobserved task exceptions) and exits 3 if one fails. Uses --rate, --duration, --warmup, --workers, --timeout, --retries, --seed, --out." };
-        var chaosFaults = new Option<ChaosFaultKinds>("--chaos-faults") { Description = "With --chaos: the faults drawn from, comma-separated: Resets, Stalls, Unavailable, TooManyRequests, SessionLoss, Slow, CutStreams (default: All).", DefaultValueFactory = _ => ChaosFaultKinds.All, HelpName = "KINDS", CustomParser = ParseChaosFaults };
+        var chaos = new Option<bool>("--chaos") { Description = "Chaos soak of the embedded service (in-process, MCP): open loop at --rate (default 300/s) for --duration with resets, stalls, 503/429 + Retry-After, session loss, slow and cut streams, endpoint swaps between two service instances; checks its invariants (exactly-once completion, no double execution, retry budget, RSS plateau, threads and sockets back to baseline, no unobserved task exceptions) and exits 3 if one fails. Uses --rate, --duration, --warmup, --workers, --timeout, --retries, --seed, --out." };
+        var chaosFaults = new Option<ChaosFaultKinds>("--chaos-faults") { Description = "With --chaos: the faults drawn from, comma-separated: Resets, Stalls, Unavailable, TooManyRequests, SessionLoss, Slow, CutStreams, EndpointSwaps (default: All).", DefaultValueFactory = _ => ChaosFaultKinds.All, HelpName = "KINDS", CustomParser = ParseChaosFaults };
         var maxP99 = new Option<double?>("--max-p99") { Description = "Gate: exit 3 when p99 is above this (800us, 250ms, 1.5s; bare number = milliseconds).", HelpName = "LATENCY", CustomParser = ParseLatency };
 
         var command = new Command("load", "Load-test a service (or the embedded test service) open loop at a fixed rate or closed loop, with live progress, HdrHistogram percentiles and a pass/fail gate.")
@@ -373,7 +373,7 @@ public static partial class LoadCommand
             return kinds;
         }
 
-        result.AddError($"--chaos-faults: '{text}' is not a list of fault kinds (Resets, Stalls, Unavailable, TooManyRequests, SessionLoss, Slow, CutStreams, All).");
+        result.AddError($"--chaos-faults: '{text}' is not a list of fault kinds (Resets, Stalls, Unavailable, TooManyRequests, SessionLoss, Slow, CutStreams, EndpointSwaps, All).");
         return ChaosFaultKinds.All;
     }
 
