@@ -17,6 +17,9 @@ public sealed partial class NetworkMcpClient
     /// build two pools for the same new endpoint. Resolution itself runs outside it.</summary>
     private readonly Lock _endpointChanges = new();
 
+    /// <summary>The running dispatcher of <paramref name="service"/>, or null. Intended for testing.</summary>
+    internal ServiceDispatcher? ServiceOf(string service) => _services.TryGetValue(service, out var dispatcher) ? dispatcher : null;
+
     private async Task<ServiceDispatcher> CreateServiceAsync(string service)
     {
         var addresses = await ResolveAllAsync(service).ConfigureAwait(false);
