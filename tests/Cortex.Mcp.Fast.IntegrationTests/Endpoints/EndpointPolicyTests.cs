@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http;
+using System.Net.Sockets;
 using System.Text.Json;
 using Cortex.Mcp.Fast.Endpoints;
 using Cortex.Mcp.Fast.Testing;
@@ -84,6 +85,27 @@ public sealed class EndpointPolicyTests
         var failure = await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync(new Uri($"http://localhost:{service.BaseAddress.Port}/"), timeout.Token));
         Assert.IsType<EndpointPolicyViolationException>(failure.InnerException);
         Assert.Equal(0, service.Counters.AcceptedConnections);
+    }
+
+    [Fact]
+    public async Task ConnectSocket_TheEngineHook_RefusesLoopbackNamesAndLiterals_AndIsPlainConnectUnderAny()
+    {
+        using var timeout = new CancellationTokenSource(Bound);
+        await using var service = await TestMcpService.StartAsync();
+        var port = service.BaseAddress.Port;
+
+        foreach (var endPoint in new EndPoint[] { new DnsEndPoint("localhost", port), new IPEndPoint(IPAddress.Loopback, port) })
+        {
+            using var refusedSocket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+            await Assert.ThrowsAsync<EndpointPolicyViolationException>(() => EndpointPolicyConnect.ConnectSocketAsync(refusedSocket, endPoint, EndpointPolicy.PublicOnly, timeout.Token).AsTask());
+            Assert.False(refusedSocket.Connected);
+        }
+
+        Assert.Equal(0, service.Counters.AcceptedConnections);
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await EndpointPolicyConnect.ConnectSocketAsync(socket, new DnsEndPoint("localhost", port), EndpointPolicy.Any, timeout.Token);
+        Assert.True(socket.Connected);
+        await service.Counters.WaitUntilAsync(c => c.AcceptedConnections == 1, timeout.Token);
     }
 
     [Fact]
