@@ -269,6 +269,15 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable, IPendingCall
         {
             Log.EndpointChanged(_logger, ServiceName, next[0].Address);
         }
+
+        if (IsDisposed)
+        {
+            // Accepted race: a change that lands after disposal closed the set it saw; close these too (idempotent).
+            foreach (var endpoint in next)
+            {
+                _ = endpoint.DisposeNowAsync().AsTask();
+            }
+        }
     }
 
     /// <summary>
