@@ -45,6 +45,8 @@ public static class ChaosReport
             json.WriteNumber("untyped_errors", result.UntypedErrors);
             json.WriteNumber("server_attempts", result.ServerAttempts);
             json.WriteNumber("executions", result.Executions);
+            json.WriteNumber("secondary_executions", result.SecondaryExecutions);
+            json.WriteNumber("endpoint_swaps", result.EndpointSwaps);
             json.WriteNumber("client_retries", result.ClientRetries);
             json.WriteNumber("session_initializations", result.SessionInitializations);
             json.WriteNumber("stream_resumptions", result.StreamResumptions);
@@ -96,7 +98,7 @@ public static class ChaosReport
         md.Append(inv, $"# Chaos soak {result.StartUtc.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC: {(result.Passed ? "passed" : "**failed**")}\n\n");
         md.Append(inv, $"Open loop {s.Rate:0.##} calls/s for {s.Duration.TotalSeconds:0} s after a {s.Warmup.TotalSeconds:0} s fault-free warm-up; MCP Streamable HTTP (stateful), {s.Workers} workers, deadline {s.Timeout.TotalSeconds:0.#} s, {s.Retries} retries under the default retry budget; faults {s.Faults}; seed {s.Seed}.\n\n");
         md.Append(inv, $"Episodes: {string.Join(", ", result.Episodes.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => e.Key + " " + e.Value.ToString(inv)))}. ");
-        md.Append(inv, $"Session initializations {result.SessionInitializations}, stream resumptions {result.StreamResumptions}, resets {result.ResetsInjected}. ");
+        md.Append(inv, $"Session initializations {result.SessionInitializations}, stream resumptions {result.StreamResumptions}, resets {result.ResetsInjected}, endpoint changes {result.EndpointSwaps} ({result.SecondaryExecutions} of {result.Executions} executions on the second instance; server-side counts are summed over both instances). ");
         md.Append(inv, $"Measured window: p99 {result.Load.PercentileMicros(99) / 1000:0.###} ms, errors {result.Load.Errors} ({string.Join(", ", result.Load.ErrorCounts.Select(e => Name(e.Key) + " " + e.Count.ToString(inv)))}).\n\n");
         md.Append("| invariant | verdict | figures |\n|---|---|---|\n");
         foreach (var verdict in result.Verdicts)

@@ -7,8 +7,9 @@ namespace Cortex.Mcp.Fast.Bench.Load;
 /// <summary>
 /// A chaos soak: open-loop load through a <see cref="NetworkMcpClient"/> (MCP Streamable HTTP, stateful sessions,
 /// retries under the default retry budget) against the in-process test service while <see cref="ChaosFaults"/>
-/// injects resets, stalls, 503/429 with <c>Retry-After</c>, session loss, slow replies and cut streams; then checks
-/// its invariants by counting on both sides (<see cref="ChaosSoakResult"/>).
+/// injects resets, stalls, 503/429 with <c>Retry-After</c>, session loss, slow replies, cut streams and endpoint swaps
+/// to a second instance and back; then checks its invariants by counting on both sides (<see cref="ChaosSoakResult"/>),
+/// the service side summed over both instances.
 /// </summary>
 /// <remarks>
 /// Every call carries its id as <c>"execId"</c>: the client side counts the completions of each id, the service
@@ -60,8 +61,18 @@ public sealed class ChaosSoak
                 RandomSeed = s.Seed,
                 McpMode = TestMcpMode.StatefulSse,
             }, cancellationToken).ConfigureAwait(false);
-            var client = await ConnectAsync(service.McpAddress, cancellationToken).ConfigureAwait(false);
-            var chaos = new ChaosFaults(service, s.Faults, s.Seed);
+
+            // The endpoint-swap fault's second instance; every server-side count below is summed over both.
+            await using var secondary = await TestMcpService.StartAsync(new TestMcpServiceOptions
+            {
+                RandomSeed = s.Seed + 1,
+                McpMode = TestMcpMode.StatefulSse,
+            }, cancellationToken).ConfigureAwait(false);
+            TestMcpService[] instances = [service, secondary];
+            var discovery = new InMemoryServiceDiscovery();
+            await discovery.RegisterAsync(ServiceName, service.McpAddress, cancellationToken).ConfigureAwait(false);
+            var client = await ConnectAsync(discovery, cancellationToken).ConfigureAwait(false);
+            var chaos = new ChaosFaults(service, s.Faults, s.Seed, new EndpointSwap(discovery, ServiceName, service.McpAddress, secondary));
             var startUtc = TimeProvider.System.GetUtcNow();
             var started = Stopwatch.GetTimestamp();
             int baselineThreads = 0, baselineSockets = 0;
@@ -100,12 +111,18 @@ public sealed class ChaosSoak
 
             Log?.Invoke("chaos: window over; waiting for threads and connections to settle");
             var settle = Stopwatch.StartNew();
-            int threads, sockets;
+            int threads, sockets, serverSockets;
             while (true)
             {
                 threads = ThreadCount();
                 sockets = OpenConnections(client);
-                if ((threads <= baselineThreads + s.ThreadSlack && sockets <= baselineSockets + s.SocketSlack) || settle.Elapsed >= s.SettleTimeout)
+
+                // The service side too: after an endpoint swap the drained endpoint's connections close as their last
+                // calls finish, a moment after the client's own count (which covers the current endpoint) settled.
+                serverSockets = instances.Sum(i => i.Counters.OpenConnections);
+                if ((threads <= baselineThreads + s.ThreadSlack && sockets <= baselineSockets + s.SocketSlack
+                        && serverSockets <= sockets + s.SocketSlack)
+                    || settle.Elapsed >= s.SettleTimeout)
                 {
                     break;
                 }
@@ -114,7 +131,6 @@ public sealed class ChaosSoak
                 await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken).ConfigureAwait(false);
             }
 
-            var serverSockets = service.Counters.OpenConnections;
             var diagnostics = client.GetDiagnostics().Services[ServiceName];
             await client.DisposeAsync().ConfigureAwait(false);
             FlushFinalizers();
@@ -122,13 +138,16 @@ public sealed class ChaosSoak
             var issued = Interlocked.Read(ref _issued) + 1;
             var tracked = (int)Math.Min(issued, _completions.Length);
             long neverCompleted = 0, completedTwice = 0, nonIdempotent = 0, nonIdempotentTwice = 0, executedTwice = 0;
-            var ledger = service.Counters.Executions;
+            var primaryLedger = service.Counters.Executions;
+            var secondaryLedger = secondary.Counters.Executions;
             for (var id = 0; id < tracked; id++)
             {
                 var done = Volatile.Read(ref _completions[id]);
                 neverCompleted += done == 0 ? 1 : 0;
                 completedTwice += done > 1 ? 1 : 0;
-                var executions = ledger.ExecutionsOf(id);
+
+                // A call that ran once on each instance ran twice.
+                var executions = primaryLedger.ExecutionsOf(id) + secondaryLedger.ExecutionsOf(id);
                 executedTwice += executions > 1 ? 1 : 0;
                 if (id % s.NonIdempotentEvery == 0)
                 {
@@ -156,14 +175,16 @@ public sealed class ChaosSoak
                 NonIdempotentCalls = nonIdempotent,
                 NonIdempotentExecutedTwice = nonIdempotentTwice,
                 ExecutedTwice = executedTwice,
-                Executions = ledger.Executions,
-                ServerAttempts = service.Counters.ToolRequests("echo") + chaos.ResetsInjected,
+                Executions = primaryLedger.Executions + secondaryLedger.Executions,
+                SecondaryExecutions = secondaryLedger.Executions,
+                EndpointSwaps = chaos.EndpointSwapsMade,
+                ServerAttempts = instances.Sum(i => i.Counters.ToolRequests("echo")) + chaos.ResetsInjected,
                 ResetsInjected = chaos.ResetsInjected,
                 ClientRetries = diagnostics.Retries,
                 RetryRatio = budget.RetryRatio,
                 RetryReserve = budget.MinRetriesPerSecond * Math.Max(budget.TimeToLive.TotalSeconds, seconds),
-                SessionInitializations = service.Mcp.Initializations,
-                StreamResumptions = service.Mcp.Resumptions,
+                SessionInitializations = instances.Sum(i => i.Mcp.Initializations),
+                StreamResumptions = instances.Sum(i => i.Mcp.Resumptions),
                 Episodes = chaos.Episodes.ToDictionary(e => e.Key.ToString(), e => e.Value, StringComparer.Ordinal),
                 RssSamples = rss,
                 BaselineThreads = baselineThreads,
@@ -225,10 +246,8 @@ public sealed class ChaosSoak
         }
     }
 
-    private async Task<NetworkMcpClient> ConnectAsync(Uri endpoint, CancellationToken cancellationToken)
+    private async Task<NetworkMcpClient> ConnectAsync(InMemoryServiceDiscovery discovery, CancellationToken cancellationToken)
     {
-        var discovery = new InMemoryServiceDiscovery();
-        await discovery.RegisterAsync(ServiceName, endpoint, cancellationToken).ConfigureAwait(false);
         var options = new NetworkMcpClientOptions { Discovery = discovery };
         var service = options.DefaultServiceOptions;
         service.Protocol = McpProtocol.StreamableHttp;

@@ -45,16 +45,22 @@ public sealed class ChaosSoakResult
 
     public required long NonIdempotentCalls { get; init; }
 
-    /// <summary>Non-idempotent calls the service executed more than once.</summary>
+    /// <summary>Non-idempotent calls executed more than once, counted over both instances.</summary>
     public required long NonIdempotentExecutedTwice { get; init; }
 
     /// <summary>Calls of any kind the service executed more than once (allowed for idempotent calls).</summary>
     public required long ExecutedTwice { get; init; }
 
-    /// <summary>Tool executions the service recorded.</summary>
+    /// <summary>Tool executions the services recorded (both instances).</summary>
     public required long Executions { get; init; }
 
-    /// <summary>Tool-call attempts that reached the service, plus connections it reset before reading them.</summary>
+    /// <summary>Tool executions the second instance recorded (calls served while the service was swapped to it).</summary>
+    public required long SecondaryExecutions { get; init; }
+
+    /// <summary>Endpoint changes made through discovery: each move to the second instance and each move back.</summary>
+    public required int EndpointSwaps { get; init; }
+
+    /// <summary>Tool-call attempts that reached either instance, plus connections they reset before reading them.</summary>
     public required long ServerAttempts { get; init; }
 
     public required long ResetsInjected { get; init; }
@@ -128,6 +134,8 @@ public sealed class ChaosSoakResult
                     string.Create(inv, $"baseline {BaselineThreads}, after {SettleSeconds:0.0} s settle {FinalThreads} (slack {Settings.ThreadSlack})")),
                 new("sockets_return", SocketsBack || (SocketsWithinPool && ServerSockets <= FinalSockets + Settings.SocketSlack),
                     string.Create(inv, $"client open connections: baseline {BaselineSockets}, after settle {FinalSockets} (slack {Settings.SocketSlack}); service side {ServerSockets}{(SocketsBack ? "" : $"; above the baseline but within the pool's cap of {PoolCap} (idle pooled connections close after the pool's 60 s idle timeout)")}")),
+                new("endpoint_swaps_move_calls", EndpointSwaps == 0 || SecondaryExecutions > 0,
+                    string.Create(inv, $"{EndpointSwaps} endpoint changes (to the second instance and back); executions on the second instance {SecondaryExecutions} of {Executions}")),
                 new("no_unobserved_task_exceptions", UnobservedTaskExceptions == 0,
                     string.Create(inv, $"{UnobservedTaskExceptions} after GC.Collect + WaitForPendingFinalizers")),
             ];

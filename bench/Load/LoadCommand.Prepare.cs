@@ -57,7 +57,8 @@ public static partial class LoadCommand
             }
         }
 
-        if (!TryParseHeaders(settings.Headers, ref token, out problem))
+        var headers = new RequestHeaders();
+        if (!TryParseHeaders(settings.Headers, ref token, headers, out problem))
         {
             return false;
         }
@@ -123,6 +124,7 @@ public static partial class LoadCommand
             Tool = settings.Tool,
             ArgumentsUtf8 = arguments,
             Token = token,
+            Headers = headers,
 
             // The host process has no stall switch yet, so a stall runs the embedded service in-process.
             InProcess = settings.InProcess || settings.StallMs > 0,
@@ -142,10 +144,11 @@ public static partial class LoadCommand
 
     /// <summary>
     /// Checks every <c>--header</c>: <c>Name: value</c> with a valid token name and no line break. An
-    /// <c>Authorization: Bearer …</c> header becomes the bearer token; any other is refused for now, since the client
-    /// has no option to send custom headers (its HTTP pipeline is being opened up; this is where they will plug in).
+    /// <c>Authorization: Bearer …</c> header becomes the bearer token (so a 401 refreshes it like in production);
+    /// any other goes into <paramref name="extra"/>, the service's static headers (<see cref="HttpOptions.Headers"/>),
+    /// whose own rules (reserved names, characters) apply, with messages that never quote the value.
     /// </summary>
-    private static bool TryParseHeaders(IReadOnlyList<string> headers, ref string? token, out string problem)
+    internal static bool TryParseHeaders(IReadOnlyList<string> headers, ref string? token, RequestHeaders extra, out string problem)
     {
         problem = string.Empty;
         foreach (var header in headers)
@@ -172,8 +175,15 @@ public static partial class LoadCommand
                 continue;
             }
 
-            problem = $"--header {name}: the client cannot send custom request headers yet (only 'Authorization: Bearer …' is supported); the run would not carry it.";
-            return false;
+            try
+            {
+                extra.Add(name, value);
+            }
+            catch (ArgumentException ex)
+            {
+                problem = $"--header {name}: {ex.Message.Split(" (Parameter", 2)[0]}";
+                return false;
+            }
         }
 
         return true;

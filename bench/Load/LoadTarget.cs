@@ -25,8 +25,12 @@ public sealed class LoadTargetSettings
     /// <summary>Bearer token sent with every call, or null.</summary>
     public string? Token { get; init; }
 
-    /// <summary>Values that must never reach an output file (the bearer token).</summary>
-    public IReadOnlyList<string> Secrets => Token is { Length: > 0 } token ? [token] : [];
+    /// <summary>Headers sent with every call (<c>--header</c>, other than the bearer token); empty for none.</summary>
+    public RequestHeaders Headers { get; init; } = new();
+
+    /// <summary>Values that must never reach an output file: the bearer token and every header value.</summary>
+    public IReadOnlyList<string> Secrets =>
+        [.. (Token is { Length: > 0 } token ? [token] : Array.Empty<string>()), .. Headers.Select(h => h.Value).Where(v => v.Length >= 4)];
 
     /// <summary>Embedded only: run the service in this process instead of a child process.</summary>
     public bool InProcess { get; init; }
@@ -324,6 +328,11 @@ public sealed class LoadTarget : IAsyncDisposable
         if (settings.Token is { Length: > 0 } token)
         {
             service.Http.BearerTokenProvider = BearerTokenProvider.FromStatic(token);
+        }
+
+        foreach (var (name, value) in settings.Headers)
+        {
+            service.Http.Headers[name] = value;
         }
 
         var client = new NetworkMcpClient(options);

@@ -28,6 +28,14 @@ public sealed class McpRequestOptions
     public bool PropagateTraceContext { get; init; } = true;
 
     /// <summary>
+    /// Gets the HTTP headers of these requests only (every page of a list), sent after the service's
+    /// <see cref="HttpOptions.Headers"/>. A header the service already sends, and <c>Authorization</c> for a service that has a
+    /// <see cref="HttpOptions.BearerTokenProvider"/>, are refused before anything is sent.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: none.</value>
+    public RequestHeaders? Headers { get; init; }
+
+    /// <summary>
     /// Gets the most items a collecting list operation (<c>ListResourcesAsync</c> and the like) accepts; a server
     /// that lists more gets a <see cref="ServiceProtocolException"/> (enumerate instead to read any number lazily).
     /// </summary>

@@ -139,6 +139,7 @@ public sealed class McpServiceOptions
             throw new ArgumentException("Http.MinConnections must not exceed Queue.WorkerCount + Streams.MaxConcurrent.", nameof(Http));
         }
 
+        Http.Validate();
         RetryBudget.Validate();
         Retry.Validate();
         CircuitBreaker.Validate();

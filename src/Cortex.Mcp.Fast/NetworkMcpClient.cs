@@ -44,8 +44,9 @@ public sealed partial class NetworkMcpClient : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options.TimeProvider, nameof(options.TimeProvider));
         ArgumentNullException.ThrowIfNull(options.RandomSource, nameof(options.RandomSource));
         options.DefaultServiceOptions.Validate();
-        foreach (var service in options.Services.Values)
+        foreach (var (name, service) in options.Services)
         {
+            service.Http?.Validate(name); // first, so a refused HTTP combination names its service
             service.Validate();
         }
 

@@ -146,15 +146,19 @@ public sealed class CallTimeoutException : ServiceCallException
 public sealed class QueueFullException : ServiceCallException
 {
     /// <summary>Creates the exception.</summary>
-    internal QueueFullException(string service, string tool, int capacity)
-        : base(service, tool, $"The call queue of service '{service}' is full ({capacity} calls).", FailureKind.Other)
+    internal QueueFullException(string service, string tool, int capacity, QueueRefusalReason reason, string message)
+        : base(service, tool, message, FailureKind.Other)
     {
         Capacity = capacity;
+        Reason = reason;
         RequestNotSent = true;
     }
 
     /// <summary>The queue's capacity.</summary>
     public int Capacity { get; }
+
+    /// <summary>Why the queue refused the call: full, waiter limit, or shed by queueing delay or a stalled queue.</summary>
+    public QueueRefusalReason Reason { get; }
 }
 
 /// <summary>A tool name was refused before any I/O: 1–128 characters of <c>[A-Za-z0-9_.-]</c>, not <c>.</c> or <c>..</c>.</summary>

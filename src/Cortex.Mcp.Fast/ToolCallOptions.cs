@@ -42,6 +42,17 @@ public sealed class ToolCallOptions
     /// <value>The default value is <see langword="true"/> (nothing is written when there is no current activity).</value>
     public bool PropagateTraceContext { get; init; } = true;
 
+    /// <summary>
+    /// Gets the HTTP headers of this call only (a tenant, a request id, a per-user API key), sent with the call's
+    /// request after the service's <see cref="HttpOptions.Headers"/>, on both engines, with the REST call or the MCP
+    /// Streamable HTTP or legacy HTTP+SSE <c>tools/call</c> POST.
+    /// Copied when the call is accepted. A header the service already sends, and <c>Authorization</c> for a service
+    /// that has a <see cref="HttpOptions.BearerTokenProvider"/>, are refused before anything is sent
+    /// (<see cref="ServiceCallException"/> with <see cref="ServiceCallException.RequestNotSent"/>).
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: none.</value>
+    public RequestHeaders? Headers { get; init; }
+
     /// <summary>Options that mark a call non-idempotent and keep every other default.</summary>
     public static ToolCallOptions NonIdempotent { get; } = new() { Idempotent = false };
 }

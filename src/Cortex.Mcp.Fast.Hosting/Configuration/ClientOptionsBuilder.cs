@@ -126,7 +126,7 @@ internal static class ClientOptionsBuilder
                 continue;
             }
 
-            if (!ServiceSettings.Appliers.TryGetValue(relativeKey, out var apply))
+            if (!ServiceSettings.TryGetApplier(relativeKey, out var apply))
             {
                 errors?.Add($"{key}: unknown setting (settings are the groups of McpServiceOptions, for example "
                     + "CallTimeout, Queue:WorkerCount, Http:ConnectTimeout, Retry:MaxRetries, CircuitBreaker:BreakDuration).");
@@ -138,17 +138,18 @@ internal static class ClientOptionsBuilder
                 continue; // an empty value (JSON null) leaves the setting as it is
             }
 
+            var shown = ServiceSettings.IsSecret(relativeKey) ? "(value hidden)" : $"'{value}'";
             try
             {
                 apply(target, value);
             }
             catch (FormatException ex)
             {
-                errors?.Add($"{key}: '{value}' {ex.Message}");
+                errors?.Add($"{key}: {shown} {ex.Message}");
             }
             catch (ArgumentException ex)
             {
-                errors?.Add($"{key}: '{value}' is out of range: {RuleMessage(ex)}");
+                errors?.Add($"{key}: {shown} is out of range: {RuleMessage(ex)}");
             }
         }
     }

@@ -35,6 +35,17 @@ internal static class ServiceSettings
             ["Http:MinConnections"] = static (o, v) => o.Http.MinConnections = ParseInt(v),
             ["Http:MaxResponseBytes"] = static (o, v) => o.Http.MaxResponseBytes = ParseInt(v),
             ["Http:Engine"] = static (o, v) => o.Http.Engine = ParseEnum<HttpEngineKind>(v),
+            ["Http:PooledConnectionIdleTimeout"] = static (o, v) => o.Http.PooledConnectionIdleTimeout = ParseTimeSpan(v),
+            ["Http:Proxy:Address"] = static (o, v) =>
+            {
+                var address = ParseProxyAddress(v); // before a proxy is created: a refused address leaves none
+                ProxyOf(o).Address = address;
+            },
+            ["Http:Proxy:BypassList"] = static (o, v) => ProxyOf(o).BypassList = v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            ["Http:Proxy:BypassOnLocal"] = static (o, v) => ProxyOf(o).BypassProxyOnLocal = ParseBool(v),
+            ["Http:Proxy:Password"] = static (o, v) => CredentialOf(o).Password = v,
+            ["Http:Proxy:UserName"] = static (o, v) => CredentialOf(o).UserName = v,
+            ["Http:Version"] = static (o, v) => o.Http.Version = ParseEnum<HttpProtocolVersion>(v),
             ["Streams:MaxConcurrent"] = static (o, v) => o.Streams.MaxConcurrent = ParseInt(v),
             ["Streams:OpenTimeout"] = static (o, v) => o.Streams.OpenTimeout = ParseTimeSpan(v),
             ["Streams:LineProgressTimeout"] = static (o, v) => o.Streams.LineProgressTimeout = ParseTimeSpan(v),
@@ -63,11 +74,93 @@ internal static class ServiceSettings
             ["Tls:RevocationMode"] = static (o, v) => o.Tls.RevocationMode = ParseEnum<System.Security.Cryptography.X509Certificates.X509RevocationMode>(v),
         };
 
+    /// <summary>Keys that end with a name of the user's (<c>Http:Headers:X-Api-Key</c>) or an array index
+    /// (<c>Http:Proxy:BypassList:0</c>), by prefix.</summary>
+    public static readonly IReadOnlyDictionary<string, Action<McpServiceOptions, string, string>> PrefixAppliers =
+        new Dictionary<string, Action<McpServiceOptions, string, string>>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["Http:Headers:"] = static (o, name, v) => o.Http.Headers[name] = v,
+            ["Http:Proxy:BypassList:"] = static (o, index, v) => AddBypass(ProxyOf(o), ParseInt(index), v),
+        };
+
+    /// <summary>The applier of <paramref name="key"/>: an exact key, or a prefix key with its last part.</summary>
+    public static bool TryGetApplier(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Action<McpServiceOptions, string>? apply)
+    {
+        if (Appliers.TryGetValue(key, out apply))
+        {
+            return true;
+        }
+
+        foreach (var (prefix, applyNamed) in PrefixAppliers)
+        {
+            if (key.Length > prefix.Length && key.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) && !key.AsSpan(prefix.Length).Contains(':'))
+            {
+                var name = key[prefix.Length..];
+                apply = (o, v) => applyNamed(o, name, v);
+                return true;
+            }
+        }
+
+        apply = null;
+        return false;
+    }
+
+    /// <summary>Keys whose value must never be quoted in an error (credentials, and header values, which are often
+    /// API keys).</summary>
+    public static bool IsSecret(string key) =>
+        key.StartsWith("Http:Headers:", StringComparison.OrdinalIgnoreCase)
+        || key.Equals("Http:Proxy:Password", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>Keys whose empty value means "none" (null) rather than "not set".</summary>
     public static bool AcceptsEmpty(string key) =>
         key.Equals("Streams:EventProgressTimeout", StringComparison.OrdinalIgnoreCase)
         || key.Equals("Mcp:ClientTitle", StringComparison.OrdinalIgnoreCase)
         || key.Equals("CircuitBreaker:FailureRatio", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The service's <see cref="System.Net.WebProxy"/>, created by the first proxy key.</summary>
+    private static System.Net.WebProxy ProxyOf(McpServiceOptions options)
+    {
+        if (options.Http.Proxy is System.Net.WebProxy proxy)
+        {
+            return proxy;
+        }
+
+        proxy = new System.Net.WebProxy();
+        options.Http.Proxy = proxy;
+        return proxy;
+    }
+
+    /// <summary>Array items arrive in no particular order: keep them by index, and the list in index order.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<System.Net.WebProxy, SortedDictionary<int, string>> s_bypassByIndex = [];
+
+    private static void AddBypass(System.Net.WebProxy proxy, int index, string pattern)
+    {
+        var items = s_bypassByIndex.GetOrCreateValue(proxy);
+        lock (items)
+        {
+            items[index] = pattern;
+            proxy.BypassList = [.. items.Values];
+        }
+    }
+
+    private static System.Net.NetworkCredential CredentialOf(McpServiceOptions options)
+    {
+        var proxy = ProxyOf(options);
+        if (proxy.Credentials is System.Net.NetworkCredential credential)
+        {
+            return credential;
+        }
+
+        credential = new System.Net.NetworkCredential();
+        proxy.Credentials = credential;
+        return credential;
+    }
+
+    private static Uri ParseProxyAddress(string value) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == "socks5")
+            && string.IsNullOrEmpty(uri.UserInfo)
+            ? uri
+            : throw new FormatException("must be an absolute http://, https:// or socks5:// URI without user information (use Http:Proxy:UserName and Http:Proxy:Password).");
 
     private static int ParseInt(string value) =>
         int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var result)

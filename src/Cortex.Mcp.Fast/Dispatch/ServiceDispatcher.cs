@@ -180,7 +180,7 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable, IPendingCall
         if (_shedder is { } shedder && shedder.IsStalled(_admission.Live))
         {
             // Shed mode, a queue that holds calls and has taken none for an interval: refused now, not at the deadline.
-            Refuse(call, item.Version, PendingCall.Admitting, ErrorFactory.QueueShed(ServiceName, tool, _admission.Capacity));
+            Refuse(call, item.Version, PendingCall.Admitting, ErrorFactory.QueueStalled(ServiceName, tool, _admission.Capacity));
             return task;
         }
 
@@ -201,9 +201,13 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable, IPendingCall
 
         // Wait mode: parked until a live call leaves the queue (its deadline and cancellation still end it), unless
         // MaxWaiters callers already wait. Fail-fast and shed modes refuse at once.
-        if (Options.Queue.FullMode != QueueFullMode.Wait || !_admission.TryWait(item))
+        if (Options.Queue.FullMode != QueueFullMode.Wait)
         {
             Refuse(call, item.Version, PendingCall.Admitting, ErrorFactory.QueueFull(ServiceName, tool, _admission.Capacity));
+        }
+        else if (!_admission.TryWait(item))
+        {
+            Refuse(call, item.Version, PendingCall.Admitting, ErrorFactory.QueueWaiterLimit(ServiceName, tool, _admission.Capacity, _admission.MaxWaiters));
         }
 
         return task;

@@ -105,11 +105,21 @@ internal static class ErrorFactory
         new(service, operation, retryAfter) { Attempts = attempts };
 
     /// <summary>The call queue is full and the service fails fast.</summary>
-    public static QueueFullException QueueFull(string service, string operation, int capacity) => new(service, operation, capacity);
+    public static QueueFullException QueueFull(string service, string operation, int capacity) =>
+        new(service, operation, capacity, QueueRefusalReason.QueueFull, $"The call queue of service '{service}' is full ({capacity} calls).");
 
     /// <summary>The call queue is overloaded (calls wait past the shedding target) and shed this call before its
     /// first attempt; the same type as a full queue, since for the caller it is the same answer: refused, nothing sent.</summary>
-    public static QueueFullException QueueShed(string service, string operation, int capacity) => new(service, operation, capacity);
+    public static QueueFullException QueueShed(string service, string operation, int capacity) =>
+        new(service, operation, capacity, QueueRefusalReason.QueueingDelay, $"The call queue of service '{service}' is overloaded: the call waited past the shedding target and was shed before it was sent.");
+
+    /// <summary>The call queue is full and the bound on callers waiting for room is reached (wait mode).</summary>
+    public static QueueFullException QueueWaiterLimit(string service, string operation, int capacity, int maxWaiters) =>
+        new(service, operation, capacity, QueueRefusalReason.WaiterLimit, $"The call queue of service '{service}' is full ({capacity} calls) and {maxWaiters} callers already wait for room.");
+
+    /// <summary>The call queue holds calls but no worker has taken one for the shedding interval: shed on arrival.</summary>
+    public static QueueFullException QueueStalled(string service, string operation, int capacity) =>
+        new(service, operation, capacity, QueueRefusalReason.Stalled, $"The call queue of service '{service}' is stalled (no call taken for the shedding interval): the call was shed before it was sent.");
 
     /// <summary>The client was disposed before or while the operation ran.</summary>
     public static ClientDisposedException Disposed(string service, string operation, int attempts = 0) =>

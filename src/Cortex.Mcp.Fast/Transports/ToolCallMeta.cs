@@ -19,7 +19,11 @@ internal readonly struct ToolCallMeta
     /// <summary>Gets the W3C <c>tracestate</c>, or null.</summary>
     public string? TraceState { get; init; }
 
-    /// <summary>Gets a value indicating whether there is nothing to add.</summary>
+    /// <summary>Gets the call's own HTTP headers (<see cref="ToolCallOptions.Headers"/>, copied when the call was
+    /// accepted), or null. Not part of <c>_meta</c>: the transports put them on the call's request.</summary>
+    public KeyValuePair<string, string>[]? Headers { get; init; }
+
+    /// <summary>Gets a value indicating whether there is nothing to add to <c>_meta</c>.</summary>
     public bool IsEmpty => Members.ValueKind != JsonValueKind.Object && TraceParent is null;
 
     /// <summary>True when <see cref="ToolCallOptions.Meta"/> is unset or a JSON object (anything else is refused).</summary>
@@ -39,11 +43,13 @@ internal readonly struct ToolCallMeta
 
         // The caller may dispose its document once the call is accepted: keep a copy (only when there is one).
         var members = options.Meta.ValueKind == JsonValueKind.Object ? options.Meta.Clone() : default;
-        return FromActivity(members, options.PropagateTraceContext ? activity : null);
+
+        // An immutable snapshot of the headers (the same array while the caller's collection is unchanged).
+        return FromActivity(members, options.PropagateTraceContext ? activity : null, options.Headers?.Snapshot());
     }
 
-    private static ToolCallMeta FromActivity(JsonElement members, Activity? activity) =>
+    private static ToolCallMeta FromActivity(JsonElement members, Activity? activity, KeyValuePair<string, string>[]? headers = null) =>
         activity is { IdFormat: ActivityIdFormat.W3C }
-            ? new ToolCallMeta { Members = members, TraceParent = activity.Id, TraceState = activity.TraceStateString is { Length: > 0 } state ? state : null }
-            : new ToolCallMeta { Members = members };
+            ? new ToolCallMeta { Members = members, TraceParent = activity.Id, TraceState = activity.TraceStateString is { Length: > 0 } state ? state : null, Headers = headers }
+            : new ToolCallMeta { Members = members, Headers = headers };
 }

@@ -44,7 +44,7 @@ public sealed class ChaosSoakTests : IDisposable
         var root = document.RootElement;
         Assert.True(root.GetProperty("passed").GetBoolean());
         var invariants = root.GetProperty("invariants").EnumerateObject().ToList();
-        Assert.Equal(8, invariants.Count);
+        Assert.Equal(9, invariants.Count);
         Assert.All(invariants, i => Assert.True(i.Value.GetProperty("passed").GetBoolean(), i.Name + ": " + i.Value.GetProperty("detail").GetString()));
 
         // The soak was not a quiet run: faults happened and the client met them.
@@ -52,6 +52,12 @@ public sealed class ChaosSoakTests : IDisposable
         Assert.True(root.GetProperty("typed_errors").GetInt64() > 0, "faults should surface as some typed errors");
         Assert.True(root.GetProperty("client_retries").GetInt64() > 0, "faults should cause retries");
         Assert.True(root.GetProperty("session_initializations").GetInt64() > 1, "session loss should force re-initialisation");
+
+        // Endpoint swaps moved the service to the second instance and back while load ran: both served calls.
+        var swaps = root.GetProperty("endpoint_swaps").GetInt32();
+        Assert.True(swaps >= 2 && swaps % 2 == 0, "swap episodes move the service away and back: " + swaps);
+        var secondary = root.GetProperty("secondary_executions").GetInt64();
+        Assert.InRange(secondary, 1, root.GetProperty("executions").GetInt64() - 1);
     }
 
     /// <summary>The service-side count the soak's "at most once" invariant rests on: a call that runs twice is seen

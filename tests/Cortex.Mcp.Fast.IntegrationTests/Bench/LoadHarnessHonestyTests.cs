@@ -145,9 +145,38 @@ public sealed class LoadHarnessHonestyTests : IDisposable
     }
 
     [Fact]
-    public async Task Header_OtherThanBearer_IsRefusedAtSetUp_NotSilentlyDropped()
+    public async Task Header_OtherThanBearer_ReachesTheServerOnEveryCall_AndIsNeverWritten()
     {
-        var exit = await RunAsync("--in-process", "--header", "X-Api-Key: k-123");
+        const string Key = "k-secret-7f31a2";
+        await using var service = await TestMcpService.StartAsync();
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        service.Faults.Intercept = context =>
+        {
+            if (context.Request.Path.StartsWithSegments("/tool", StringComparison.Ordinal))
+            {
+                seen.Enqueue(context.Request.Headers["X-Api-Key"].ToString() + "|" + context.Request.Headers["X-Tenant"]);
+            }
+
+            return ValueTask.FromResult(false);
+        };
+
+        var exit = await RunAsync("--target", service.BaseAddress.AbsoluteUri, "--header", "X-Api-Key: " + Key, "--header", "X-Tenant: t1");
+
+        Assert.Equal(LoadCommand.ExitPassed, exit);
+        Assert.Equal(100, seen.Count);
+        Assert.All(seen, v => Assert.Equal(Key + "|t1", v));
+        using var json = ReadJson();
+        Assert.Equal(["X-Api-Key", "X-Tenant"], json.RootElement.GetProperty("headers").EnumerateArray().Select(h => h.GetString()));
+        foreach (var file in Directory.GetFiles(_outDir))
+        {
+            Assert.DoesNotContain(Key, File.ReadAllText(file), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Header_TheClientOwns_IsRefusedAtSetUp_NotSilentlyDropped()
+    {
+        var exit = await RunAsync("--in-process", "--header", "Mcp-Session-Id: s1");
 
         Assert.Equal(LoadCommand.ExitSetupFailed, exit);
         Assert.False(Directory.Exists(_outDir));

@@ -15,6 +15,9 @@ internal static class HttpEngines
     public static IHttpEngine Create(Uri endpoint, McpServiceOptions options, int maxConnections, TimeProvider timeProvider)
     {
         var baseAddress = SocketsHttpEngine.NormalizeBaseAddress(endpoint);
+
+        // Also checked when the client is built; here too for a snapshot made without it (never a silent fallback).
+        options.Http.Validate();
         if (options.Http.Engine != HttpEngineKind.Direct)
         {
             return new SocketsHttpEngine(baseAddress, options, maxConnections);
@@ -27,6 +30,8 @@ internal static class HttpEngines
                 MaxConnections = Math.Max(1, maxConnections),
                 ConnectTimeout = options.Http.ConnectTimeout,
                 ConnectionLifetime = options.Http.PooledConnectionLifetime,
+                IdleTimeout = options.Http.PooledConnectionIdleTimeout,
+                StaticHeaders = options.Http.Headers.Snapshot(),
             },
             options.Tls,
             timeProvider);

@@ -25,4 +25,9 @@ internal readonly struct HttpRequestFields
 
     /// <summary>Gets the Mcp-Name value (stateless revision; already encoded for a header).</summary>
     public string? McpName { get; init; }
+
+    /// <summary>Gets the caller's headers of this one request (<see cref="ToolCallOptions.Headers"/>,
+    /// <see cref="McpRequestOptions.Headers"/>), already checked by <see cref="RequestHeaders"/>; null for none. The
+    /// service's static headers are the engine's (<see cref="HttpOptions.Headers"/>), not these.</summary>
+    public KeyValuePair<string, string>[]? CallHeaders { get; init; }
 }

@@ -4,8 +4,9 @@ namespace Cortex.Mcp.Fast.Transports.Http;
 
 /// <summary>
 /// Keeps credentials out of every message, log and diagnostic the client produces from server-supplied text (error
-/// bodies, JSON-RPC error messages, tool error text): the client's own bearer tokens (current and previous) and
-/// anything that looks like an <c>Authorization</c> value or a bearer/basic credential.
+/// bodies, JSON-RPC error messages, tool error text): the client's own bearer tokens (current and previous), the
+/// values of its static headers that look like credentials, and anything that looks like an <c>Authorization</c>
+/// value or a bearer/basic credential.
 /// </summary>
 /// <remarks>Runs only on failure paths; thread-safe.</remarks>
 internal sealed partial class SecretRedactor
@@ -17,10 +18,15 @@ internal sealed partial class SecretRedactor
     public static readonly SecretRedactor PatternsOnly = new(null);
 
     private readonly AuthHeaderCache? _auth;
+    private readonly string[] _staticSecrets;
 
-    public SecretRedactor(AuthHeaderCache? auth)
+    /// <param name="auth">The service's bearer tokens, or null.</param>
+    /// <param name="headers">The service's static headers: the values of those whose names look like credentials
+    /// (<c>X-Api-Key</c>, <c>Cookie</c>, <c>…Token</c>…) are masked too, should a server echo them.</param>
+    public SecretRedactor(AuthHeaderCache? auth, RequestHeaders? headers = null)
     {
         _auth = auth;
+        _staticSecrets = headers is null ? [] : [.. headers.Where(static h => RequestHeaders.LooksSecret(h.Key) && h.Value.Length >= 4).Select(static h => h.Value)];
     }
 
     /// <summary>Returns <paramref name="text"/> with every known token and credential-shaped value masked.</summary>
@@ -36,6 +42,11 @@ internal sealed partial class SecretRedactor
             var (current, previous) = _auth.KnownTokens;
             text = MaskToken(text, current);
             text = MaskToken(text, previous);
+        }
+
+        foreach (var secret in _staticSecrets)
+        {
+            text = MaskToken(text, secret);
         }
 
         text = CredentialScheme().Replace(text, "$1 " + Mask);

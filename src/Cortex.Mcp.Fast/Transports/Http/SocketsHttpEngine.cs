@@ -5,18 +5,23 @@ using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography.X509Certificates;
 using Cortex.Mcp.Fast.Errors;
+using Cortex.Mcp.Fast.Tasks;
 
 namespace Cortex.Mcp.Fast.Transports.Http;
 
 /// <summary>
 /// The default HTTP engine of one endpoint: one <see cref="SocketsHttpHandler"/> used through an
-/// <see cref="HttpMessageInvoker"/>, configured for safety (no redirects, cookies or proxy; finite connect timeout;
-/// bounded connection lifetime) and counting its open connections.
+/// <see cref="HttpMessageInvoker"/>, configured for safety (no redirects or cookies, no proxy but the service's own;
+/// finite connect timeout; bounded connection lifetime) and counting its open connections. The caller's
+/// <see cref="DelegatingHandler"/>s sit over it; the service's static headers and its HTTP version go on every request.
 /// </summary>
 /// <remarks>Per-call deadlines come from the dispatcher's tokens, never from <c>HttpClient.Timeout</c>.</remarks>
 internal sealed class SocketsHttpEngine : IHttpEngine
 {
     private readonly SocketsHttpHandler _handler;
+    private readonly KeyValuePair<string, string>[]? _staticHeaders;
+    private readonly Version _version;
+    private readonly HttpVersionPolicy _versionPolicy;
     private int _openConnections;
     private long _acceptedConnections;
 
@@ -25,15 +30,26 @@ internal sealed class SocketsHttpEngine : IHttpEngine
         BaseAddress = NormalizeBaseAddress(endpoint);
         ConnectTimeout = options.Http.ConnectTimeout;
 
+        _staticHeaders = options.Http.Headers.Snapshot();
+        (_version, _versionPolicy) = options.Http.Version switch
+        {
+            // Exact 2.0 over http:// is h2c with prior knowledge; over https:// ALPN must pick h2.
+            HttpProtocolVersion.Http2 => (HttpVersion.Version20, HttpVersionPolicy.RequestVersionExact),
+            HttpProtocolVersion.Http2OrHttp11 => (HttpVersion.Version20, HttpVersionPolicy.RequestVersionOrLower),
+            _ => (HttpVersion.Version11, HttpVersionPolicy.RequestVersionOrLower),
+        };
         _handler = new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
             UseCookies = false,
-            UseProxy = false,
+
+            // Only the service's own proxy: never the environment's (HTTP_PROXY and the like).
+            UseProxy = options.Http.Proxy is not null,
+            Proxy = options.Http.Proxy,
             AutomaticDecompression = DecompressionMethods.None,
             ConnectTimeout = options.Http.ConnectTimeout,
             PooledConnectionLifetime = options.Http.PooledConnectionLifetime,
-            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
+            PooledConnectionIdleTimeout = options.Http.PooledConnectionIdleTimeout,
             MaxConnectionsPerServer = Math.Max(1, maxConnections),
             EnableMultipleHttp2Connections = true,
             MaxResponseHeadersLength = 64,
@@ -43,7 +59,7 @@ internal sealed class SocketsHttpEngine : IHttpEngine
             ConnectCallback = ConnectAsync,
         };
         ConfigureTls(_handler, options.Tls);
-        Invoker = new HttpMessageInvoker(_handler, disposeHandler: true);
+        Invoker = new HttpMessageInvoker(BuildPipeline(_handler, options.Http.MessageHandlers), disposeHandler: true);
     }
 
     /// <summary>The endpoint, ending with '/'.</summary>
@@ -51,6 +67,9 @@ internal sealed class SocketsHttpEngine : IHttpEngine
 
     /// <summary>The connect timeout, for timeout errors.</summary>
     public TimeSpan ConnectTimeout { get; }
+
+    /// <summary>The primary handler (under the caller's handlers), for tests of its settings.</summary>
+    internal SocketsHttpHandler Handler => _handler;
 
     /// <summary>The invoker every request goes through.</summary>
     public HttpMessageInvoker Invoker { get; }
@@ -85,10 +104,10 @@ internal sealed class SocketsHttpEngine : IHttpEngine
     public HttpTarget CreateTarget(HttpMethod method, Uri uri, string? accept, string? contentType) =>
         new SocketsHttpTarget(method, uri, accept, contentType);
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     public async ValueTask<HttpEngineResponse> SendAsync(HttpTarget target, HttpRequestFields fields, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
-        var request = new HttpRequestMessage(target.Method, target.Uri);
+        var request = new HttpRequestMessage(target.Method, target.Uri) { Version = _version, VersionPolicy = _versionPolicy };
         try
         {
             if (target.ContentType is { } contentType)
@@ -105,6 +124,8 @@ internal sealed class SocketsHttpEngine : IHttpEngine
             Add(headers, "Mcp-Method", fields.McpMethod);
             Add(headers, "Mcp-Name", fields.McpName);
             Add(headers, "Last-Event-ID", fields.LastEventId);
+            AddAll(headers, _staticHeaders);
+            AddAll(headers, fields.CallHeaders);
             var response = await Invoker.SendAsync(request, cancellationToken).ConfigureAwait(false);
             return new SocketsHttpResponse(request, response);
         }
@@ -125,7 +146,8 @@ internal sealed class SocketsHttpEngine : IHttpEngine
         var sends = new Task<HttpResponseMessage>[connections];
         for (var i = 0; i < connections; i++)
         {
-            requests[i] = new HttpRequestMessage(HttpMethod.Get, BaseAddress);
+            requests[i] = new HttpRequestMessage(HttpMethod.Get, BaseAddress) { Version = _version, VersionPolicy = _versionPolicy };
+            AddAll(requests[i].Headers, _staticHeaders);
             sends[i] = Invoker.SendAsync(requests[i], cancellationToken);
         }
 
@@ -171,6 +193,51 @@ internal sealed class SocketsHttpEngine : IHttpEngine
         {
             headers.TryAddWithoutValidation(name, value);
         }
+    }
+
+    private static void AddAll(HttpRequestHeaders headers, KeyValuePair<string, string>[]? values)
+    {
+        if (values is not null)
+        {
+            foreach (var (name, value) in values)
+            {
+                headers.TryAddWithoutValidation(name, value);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Layers the caller's handlers over the primary one, outermost first (the first factory's handler sees the
+    /// request first). The primary handler stays the library's: redirects, cookies, timeouts and TLS are its own.
+    /// </summary>
+    /// <exception cref="ArgumentException">A factory returned null, a handler already chained, or threw.</exception>
+    private static HttpMessageHandler BuildPipeline(SocketsHttpHandler primary, IList<Func<DelegatingHandler>> factories)
+    {
+        HttpMessageHandler outer = primary;
+        for (var i = factories.Count - 1; i >= 0; i--)
+        {
+            DelegatingHandler? handler;
+            try
+            {
+                handler = factories[i]();
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                outer.Dispose();
+                throw new ArgumentException($"Http.MessageHandlers[{i}] threw {ex.GetType().Name} while creating its handler.", nameof(factories), ex);
+            }
+
+            if (handler is null || handler.InnerHandler is not null)
+            {
+                outer.Dispose();
+                throw new ArgumentException($"Http.MessageHandlers[{i}] must return a new DelegatingHandler whose InnerHandler is not set.", nameof(factories));
+            }
+
+            handler.InnerHandler = outer;
+            outer = handler;
+        }
+
+        return outer;
     }
 
     private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)

@@ -7,6 +7,7 @@ using Cortex.Mcp.Fast.Operations;
 using Cortex.Mcp.Fast.Transports.Http;
 using Cortex.Mcp.Fast.Transports.StreamableHttp;
 using Cortex.Mcp.Fast.Transports.Streams;
+using Cortex.Mcp.Fast.Tasks;
 
 namespace Cortex.Mcp.Fast.Transports.LegacySse;
 
@@ -66,7 +67,7 @@ internal sealed partial class LegacySseTransport : IMcpTransport
         _http = HttpEngines.Create(streamUri, options, options.Queue.WorkerCount + 4, timeProvider);
         _get = EventStreamRequest.CreateTarget(_http, streamUri);
         _auth = options.Http.BearerTokenProvider is { } provider ? new AuthHeaderCache(provider) : null;
-        _redactor = new SecretRedactor(_auth);
+        _redactor = new SecretRedactor(_auth, options.Http.Headers);
         _stallMonitor = new StallMonitor(timeProvider);
         _hub = new SubscriptionHub(options, timeProvider, _stallMonitor, static () => { }, _disposed.Token);
         _router = new McpMessageRouter(_hub, _redactor, notifications);
@@ -104,7 +105,7 @@ internal sealed partial class LegacySseTransport : IMcpTransport
         : path.Any(char.IsControl) ? "a resource URI must not contain control characters."
         : Uri.TryCreate(path, UriKind.Absolute, out _) ? null : "an MCP resource must be named by an absolute URI.";
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     public async ValueTask<ToolResult> CallToolAsync(string tool, ReadOnlyMemory<byte> argumentsUtf8, Cortex.Mcp.Fast.Transports.ToolCallMeta meta, IProgress<McpProgress>? progress, CancellationToken cancellationToken)
     {
         var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
@@ -114,7 +115,7 @@ internal sealed partial class LegacySseTransport : IMcpTransport
         {
             using (var body = Write(session, request.Id, (tool, argumentsUtf8, progress is not null, meta), static (writer, output, id, s) => writer.WriteToolsCall(output, id, s.tool, s.argumentsUtf8.Span, s.Item3 ? id : null, s.meta)))
             {
-                await ExchangeAsync(connection, session, request, body.WrittenMemory, "tools/call", cancellationToken).ConfigureAwait(false);
+                await ExchangeAsync(connection, session, request, body.WrittenMemory, "tools/call", cancellationToken, meta.Headers).ConfigureAwait(false);
             }
 
             return StreamableHttpTransport.TakeToolResult(request);
@@ -186,7 +187,8 @@ internal sealed partial class LegacySseTransport : IMcpTransport
             request.Method.Text,
             (request, state, writeParams),
             static (writer, output, id, s) => writer.WriteRequest(output, id, s.request, s.state, s.writeParams),
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken,
+            request.Options.Headers?.Snapshot()).ConfigureAwait(false);
         try
         {
             return parse(buffer.AsMemory(0, length));
@@ -270,13 +272,13 @@ internal sealed partial class LegacySseTransport : IMcpTransport
     }
 
     /// <summary>POSTs a request to the announced endpoint and waits for its response on the stream.</summary>
-    private static async ValueTask ExchangeAsync(LegacySseConnection connection, McpSession session, McpPendingRequest request, ReadOnlyMemory<byte> body, string method, CancellationToken cancellationToken)
+    private static async ValueTask ExchangeAsync(LegacySseConnection connection, McpSession session, McpPendingRequest request, ReadOnlyMemory<byte> body, string method, CancellationToken cancellationToken, KeyValuePair<string, string>[]? callHeaders = null)
     {
         var done = connection.Expect(request);
         try
         {
             // Spec (2024-11-05 transports): the POST is acknowledged (202); the response comes on the stream.
-            await connection.Exchange.PostAsync(session, body, method, cancellationToken).ConfigureAwait(false);
+            await connection.Exchange.PostAsync(session, body, method, cancellationToken, callHeaders).ConfigureAwait(false);
             await done.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -297,14 +299,14 @@ internal sealed partial class LegacySseTransport : IMcpTransport
     }
 
     /// <summary>Runs one request other than tools/call and returns its result (pooled; the caller returns it).</summary>
-    private async ValueTask<(byte[] Buffer, int Length)> RunAsync<TState>(string method, TState state, RequestBodyWriter<TState> write, CancellationToken cancellationToken)
+    private async ValueTask<(byte[] Buffer, int Length)> RunAsync<TState>(string method, TState state, RequestBodyWriter<TState> write, CancellationToken cancellationToken, KeyValuePair<string, string>[]? callHeaders = null)
     {
         var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
         var session = connection.Session!;
         using var request = new McpPendingRequest(session.Ids.Next(), McpReplyKind.Plain);
         using (var body = Write(session, request.Id, state, write))
         {
-            await ExchangeAsync(connection, session, request, body.WrittenMemory, method, cancellationToken).ConfigureAwait(false);
+            await ExchangeAsync(connection, session, request, body.WrittenMemory, method, cancellationToken, callHeaders).ConfigureAwait(false);
         }
 
         return request.TakeResult();

@@ -6,6 +6,7 @@ using Cortex.Mcp.Fast.Diagnostics;
 using Cortex.Mcp.Fast.Errors;
 using Cortex.Mcp.Fast.Transports.Http;
 using Cortex.Mcp.Fast.Transports.Streams;
+using Cortex.Mcp.Fast.Tasks;
 
 namespace Cortex.Mcp.Fast.Transports.Rest;
 
@@ -38,7 +39,7 @@ internal sealed partial class RestTransport : IMcpTransport
         _timeProvider = timeProvider;
         _http = HttpEngines.Create(endpoint, options, options.Queue.WorkerCount + options.Streams.MaxConcurrent, timeProvider);
         _auth = options.Http.BearerTokenProvider is { } provider ? new AuthHeaderCache(provider) : null;
-        _redactor = new SecretRedactor(_auth);
+        _redactor = new SecretRedactor(_auth, options.Http.Headers);
         _serviceTag = McpTelemetry.ServiceTag(service);
         _stallMonitor = new StallMonitor(timeProvider);
     }
@@ -56,7 +57,7 @@ internal sealed partial class RestTransport : IMcpTransport
     }
 
     /// <remarks>The REST protocol has no progress notifications: <paramref name="progress"/> is ignored.</remarks>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     public async ValueTask<ToolResult> CallToolAsync(string tool, ReadOnlyMemory<byte> argumentsUtf8, Cortex.Mcp.Fast.Transports.ToolCallMeta meta, IProgress<McpProgress>? progress, CancellationToken cancellationToken)
     {
         if (!_toolTargets.TryGetValue(tool, out var target))
@@ -64,6 +65,7 @@ internal sealed partial class RestTransport : IMcpTransport
             target = _toolTargets.GetOrAdd(tool, static (name, http) => http.CreateTarget(HttpMethod.Post, new Uri(http.BaseAddress, "tool/" + Uri.EscapeDataString(name)), accept: null, "application/json"), _http);
         }
 
+        var callHeaders = CallHeaders.Check(meta.Headers, _auth is not null, _options.Http.Headers);
         var refreshed = false;
         while (true)
         {
@@ -71,7 +73,7 @@ internal sealed partial class RestTransport : IMcpTransport
             var responseStarted = false;
             try
             {
-                var response = await _http.SendAsync(target, new HttpRequestFields { Authorization = sentToken?.Header }, argumentsUtf8, cancellationToken).ConfigureAwait(false);
+                var response = await _http.SendAsync(target, new HttpRequestFields { Authorization = sentToken?.Header, CallHeaders = callHeaders }, argumentsUtf8, cancellationToken).ConfigureAwait(false);
                 await using var responseScope = response.ConfigureAwait(false);
                 responseStarted = true;
                 if (response.Status == 200)
@@ -164,7 +166,7 @@ internal sealed partial class RestTransport : IMcpTransport
 
     private void OnReconnect() => McpTelemetry.Reconnects.Add(1, _serviceTag);
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     private async ValueTask<ToolResult> ReadResultAsync(HttpEngineResponse response, CancellationToken cancellationToken)
     {
         var (buffer, length) = await response.ReadBodyPooledAsync(_options.Http.MaxResponseBytes, cancellationToken).ConfigureAwait(false);

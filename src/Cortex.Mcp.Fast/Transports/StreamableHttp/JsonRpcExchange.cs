@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using Cortex.Mcp.Fast.Errors;
 using Cortex.Mcp.Fast.Transports.Http;
 using Cortex.Mcp.Fast.Transports.Streams;
+using Cortex.Mcp.Fast.Tasks;
 
 namespace Cortex.Mcp.Fast.Transports.StreamableHttp;
 
@@ -58,9 +59,10 @@ internal sealed class JsonRpcExchange
     /// <returns>True when the request completed (with a result or a failure); false when its reply stream ended or
     /// broke before the response (the cursor in <paramref name="request"/> says whether it can be resumed).</returns>
     /// <exception cref="TransportFailure">The POST failed or was refused (a lost session has <see cref="TransportFailure.SessionLost"/>).</exception>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<bool> SendAsync(McpSession session, McpPendingRequest request, ReadOnlyMemory<byte> body, string method, string? name, bool captureSessionId, CancellationToken cancellationToken)
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
+    public async ValueTask<bool> SendAsync(McpSession session, McpPendingRequest request, ReadOnlyMemory<byte> body, string method, string? name, bool captureSessionId, CancellationToken cancellationToken, KeyValuePair<string, string>[]? callHeaders = null)
     {
+        callHeaders = CallHeaders.Check(callHeaders, _auth is not null, _options.Http.Headers);
         var refreshed = false;
         while (true)
         {
@@ -69,7 +71,7 @@ internal sealed class JsonRpcExchange
             HttpEngineResponse? response = null;
             try
             {
-                response = await _http.SendAsync(_post, Fields(session, sentToken, method, name), body, cancellationToken).ConfigureAwait(false);
+                response = await _http.SendAsync(_post, Fields(session, sentToken, method, name, callHeaders: callHeaders), body, cancellationToken).ConfigureAwait(false);
                 responseStarted = true;
                 if (response.Status == 401 && sentToken is not null && !refreshed)
                 {
@@ -148,13 +150,14 @@ internal sealed class JsonRpcExchange
 
     /// <summary>POSTs a notification or an answer (202 expected; a 200 with any body is tolerated).</summary>
     /// <exception cref="TransportFailure">The POST failed or was refused.</exception>
-    public async ValueTask PostAsync(McpSession session, ReadOnlyMemory<byte> body, string method, CancellationToken cancellationToken)
+    public async ValueTask PostAsync(McpSession session, ReadOnlyMemory<byte> body, string method, CancellationToken cancellationToken, KeyValuePair<string, string>[]? callHeaders = null)
     {
+        callHeaders = CallHeaders.Check(callHeaders, _auth is not null, _options.Http.Headers);
         var token = _auth is null ? null : await _auth.GetAsync(cancellationToken).ConfigureAwait(false);
         var responseStarted = false;
         try
         {
-            var response = await _http.SendAsync(_post, Fields(session, token, method), body, cancellationToken).ConfigureAwait(false);
+            var response = await _http.SendAsync(_post, Fields(session, token, method, callHeaders: callHeaders), body, cancellationToken).ConfigureAwait(false);
             await using var responseScope = response.ConfigureAwait(false);
             responseStarted = true;
             if (response.Status is < 200 or > 299)
@@ -208,8 +211,9 @@ internal sealed class JsonRpcExchange
     }
 
     /// <summary>The header fields of a request in <paramref name="session"/>.</summary>
-    private static HttpRequestFields Fields(McpSession session, BearerHeader? token, string? method = null, string? name = null, string? lastEventId = null) => new()
+    private static HttpRequestFields Fields(McpSession session, BearerHeader? token, string? method = null, string? name = null, string? lastEventId = null, KeyValuePair<string, string>[]? callHeaders = null) => new()
     {
+        CallHeaders = callHeaders,
         Authorization = token?.Header,
         SessionId = session.SessionId,
         ProtocolVersion = session.IsHandshake ? null : session.ProtocolVersion,
@@ -221,7 +225,7 @@ internal sealed class JsonRpcExchange
     };
 
     /// <summary>Reads a POST reply (which it owns and disposes): 200 with JSON or SSE; anything else is a failure.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ReadReplyAsync(McpSession session, McpPendingRequest request, HttpEngineResponse response, CancellationToken cancellationToken)
     {
         if (response.IsEventStream)
@@ -267,7 +271,7 @@ internal sealed class JsonRpcExchange
     }
 
     /// <summary>Reads an SSE reply (through the one event-stream reader) until our response or the end of the stream.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ReadStreamAsync(McpSession session, McpPendingRequest request, HttpEngineResponse response, CancellationToken cancellationToken)
     {
         var reader = await EventStreamReader.OpenAsync(response, _http, request.Cursor, _options.Streams, watchEvents: false, _timeProvider, _stallMonitor, cancellationToken).ConfigureAwait(false);

@@ -18,7 +18,8 @@ internal sealed partial class StreamableHttpTransport
             request.Name,
             new OperationBody<TState>(request, state, writeParams),
             static (writer, output, id, body) => writer.WriteRequest(output, id, body.Request, body.State, body.WriteParams),
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken,
+            request.Options.Headers?.Snapshot()).ConfigureAwait(false);
         try
         {
             return parse(buffer.AsMemory(0, length));

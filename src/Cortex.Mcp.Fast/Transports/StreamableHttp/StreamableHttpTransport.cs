@@ -5,6 +5,7 @@ using Cortex.Mcp.Fast.Diagnostics;
 using Cortex.Mcp.Fast.Errors;
 using Cortex.Mcp.Fast.Transports.Http;
 using Cortex.Mcp.Fast.Transports.Streams;
+using Cortex.Mcp.Fast.Tasks;
 
 namespace Cortex.Mcp.Fast.Transports.StreamableHttp;
 
@@ -60,7 +61,7 @@ internal sealed partial class StreamableHttpTransport : IMcpTransport
         // Extra connections for cancellation notices, answers to server requests and resumption GETs.
         _http = HttpEngines.Create(endpoint, options, options.Queue.WorkerCount + options.Streams.MaxConcurrent + 4, timeProvider);
         var auth = options.Http.BearerTokenProvider is { } provider ? new AuthHeaderCache(provider) : null;
-        var redactor = new SecretRedactor(auth);
+        var redactor = new SecretRedactor(auth, options.Http.Headers);
         _stallMonitor = new StallMonitor(timeProvider);
         _hub = new SubscriptionHub(options, timeProvider, _stallMonitor, OnReconnect, _disposed.Token);
         var router = new McpMessageRouter(_hub, redactor, notifications);
@@ -135,7 +136,7 @@ internal sealed partial class StreamableHttpTransport : IMcpTransport
         return Uri.TryCreate(path, UriKind.Absolute, out _) ? null : "an MCP resource must be named by an absolute URI.";
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     public async ValueTask<ToolResult> CallToolAsync(string tool, ReadOnlyMemory<byte> argumentsUtf8, Cortex.Mcp.Fast.Transports.ToolCallMeta meta, IProgress<McpProgress>? progress, CancellationToken cancellationToken)
     {
         for (var renewed = false; ; renewed = true)
@@ -146,7 +147,7 @@ internal sealed partial class StreamableHttpTransport : IMcpTransport
             try
             {
                 using var body = Write(session, request.Id, new ToolCallBody(tool, argumentsUtf8, progress is not null, meta), static (writer, output, id, body) => writer.WriteToolsCall(output, id, body.Tool, body.Arguments.Span, body.WithProgress ? id : null, body.Meta));
-                completed = await _exchange.SendAsync(session, request, body.WrittenMemory, "tools/call", tool, captureSessionId: false, cancellationToken).ConfigureAwait(false);
+                completed = await _exchange.SendAsync(session, request, body.WrittenMemory, "tools/call", tool, captureSessionId: false, cancellationToken, meta.Headers).ConfigureAwait(false);
             }
             catch (TransportFailure failure) when (failure.SessionLost && !renewed)
             {
@@ -289,7 +290,7 @@ internal sealed partial class StreamableHttpTransport : IMcpTransport
     /// result (pooled; the caller returns it). A broken reply stream is resumed here, after the reconnect delay:
     /// these requests hold no worker.
     /// </summary>
-    private async ValueTask<(byte[] Buffer, int Length)> RunAsync<TState>(string method, string? name, TState state, RequestBodyWriter<TState> write, CancellationToken cancellationToken)
+    private async ValueTask<(byte[] Buffer, int Length)> RunAsync<TState>(string method, string? name, TState state, RequestBodyWriter<TState> write, CancellationToken cancellationToken, KeyValuePair<string, string>[]? callHeaders = null)
     {
         for (var renewed = false; ; renewed = true)
         {
@@ -300,7 +301,7 @@ internal sealed partial class StreamableHttpTransport : IMcpTransport
                 bool completed;
                 using (var body = Write(session, request.Id, state, write))
                 {
-                    completed = await _exchange.SendAsync(session, request, body.WrittenMemory, method, name, captureSessionId: false, cancellationToken).ConfigureAwait(false);
+                    completed = await _exchange.SendAsync(session, request, body.WrittenMemory, method, name, captureSessionId: false, cancellationToken, callHeaders).ConfigureAwait(false);
                 }
 
                 if (!completed)

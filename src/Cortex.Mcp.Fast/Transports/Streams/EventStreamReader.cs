@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using Cortex.Mcp.Fast.Errors;
 using Cortex.Mcp.Fast.ServerSentEvents;
 using Cortex.Mcp.Fast.Transports.Http;
+using Cortex.Mcp.Fast.Tasks;
 
 namespace Cortex.Mcp.Fast.Transports.Streams;
 
@@ -71,7 +72,7 @@ internal sealed class EventStreamReader : IAsyncDisposable
     /// <param name="timeProvider">The clock of the stall limits.</param>
     /// <param name="monitor">The transport's shared stall timer, or null for a timer of the stream's own.</param>
     /// <param name="cancellationToken">Cancels opening the body.</param>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     public static async ValueTask<EventStreamReader> OpenAsync(
         HttpEngineResponse response, IHttpEngine engine, StreamCursor cursor, StreamOptions limits, bool watchEvents, TimeProvider timeProvider, StallMonitor? monitor, CancellationToken cancellationToken)
     {
@@ -91,7 +92,7 @@ internal sealed class EventStreamReader : IAsyncDisposable
     /// <summary>Moves to the next data event, or reports how the stream ended.</summary>
     /// <exception cref="TransportFailure">A stream limit was exceeded, or the stream stalled.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     public async ValueTask<EventStreamStatus> MoveNextAsync(CancellationToken cancellationToken)
     {
         while (true)
@@ -132,7 +133,7 @@ internal sealed class EventStreamReader : IAsyncDisposable
         }
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder))]
     public async ValueTask DisposeAsync()
     {
         _watchdog.Dispose();

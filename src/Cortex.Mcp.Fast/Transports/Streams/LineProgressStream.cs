@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Cortex.Mcp.Fast.Tasks;
 
 namespace Cortex.Mcp.Fast.Transports.Streams;
 
@@ -65,7 +66,7 @@ internal sealed class LineProgressStream(Stream inner, LineProgress progress) : 
         base.Dispose(disposing);
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     private async ValueTask<int> AwaitReadAsync(ValueTask<int> pending, Memory<byte> buffer)
     {
         var read = await pending.ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Cortex.Mcp.Fast.Errors;
+using Cortex.Mcp.Fast.Tasks;
 
 namespace Cortex.Mcp.Fast.Transports.Streams;
 
@@ -45,7 +46,7 @@ internal sealed class ResumableEventStream : IAsyncDisposable
     /// <summary>Moves to the next message, reconnecting as needed; false when the content ended.</summary>
     /// <exception cref="TransportFailure">The first connection failed, a reconnection was refused, too many
     /// connections failed in a row, a limit was exceeded or the stream stalled.</exception>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     public async ValueTask<bool> MoveNextAsync(CancellationToken cancellationToken)
     {
         while (true)

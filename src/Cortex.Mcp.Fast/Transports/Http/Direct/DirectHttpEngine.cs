@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using Cortex.Mcp.Fast.Tasks;
 
 namespace Cortex.Mcp.Fast.Transports.Http.Direct;
 
@@ -21,6 +22,7 @@ internal sealed class DirectHttpEngine : IHttpEngine
     private readonly EndPoint _endPoint;
     private readonly TimeSpan _connectTimeout;
     private readonly TimeProvider _timeProvider;
+    private readonly KeyValuePair<string, string>[]? _staticHeaders;
 
     /// <param name="baseAddress">An absolute <c>http</c> or <c>https</c> address; only its scheme, host and port are used here.</param>
     /// <param name="settings">The pool and connection settings.</param>
@@ -47,6 +49,7 @@ internal sealed class DirectHttpEngine : IHttpEngine
         _limits = settings.Limits;
         _connectTimeout = settings.ConnectTimeout;
         _timeProvider = timeProvider;
+        _staticHeaders = settings.StaticHeaders;
         Pool = new Http1ConnectionPool<Http1Connection>(ConnectAsync, settings.MaxConnections, settings.IdleTimeout, settings.ConnectionLifetime, timeProvider);
     }
 
@@ -75,7 +78,7 @@ internal sealed class DirectHttpEngine : IHttpEngine
             throw new ArgumentException("The direct engine sends only to its own endpoint's scheme, host and port.", nameof(uri));
         }
 
-        var fixedHeaders = new List<KeyValuePair<string, string>>(2);
+        var fixedHeaders = new List<KeyValuePair<string, string>>(2 + (_staticHeaders?.Length ?? 0));
         if (accept is not null)
         {
             fixedHeaders.Add(new("Accept", accept));
@@ -86,11 +89,14 @@ internal sealed class DirectHttpEngine : IHttpEngine
             fixedHeaders.Add(new("Content-Type", contentType));
         }
 
+        // The service's static headers (API keys...) are encoded here, once per target, not per request.
+        fixedHeaders.AddRange(_staticHeaders ?? []);
+
         var encoded = new PreEncodedRequest(method.Method, uri.GetComponents(UriComponents.PathAndQuery, UriFormat.UriEscaped), Authority, fixedHeaders);
         return new DirectHttpTarget(method, uri, accept, contentType, encoded);
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     public async ValueTask<HttpEngineResponse> SendAsync(HttpTarget target, HttpRequestFields fields, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
         await SendAsync(((DirectHttpTarget)target).Encoded, fields, body, cancellationToken).ConfigureAwait(false);
 
@@ -120,7 +126,7 @@ internal sealed class DirectHttpEngine : IHttpEngine
     /// <exception cref="Http1ProtocolException">The response was refused.</exception>
     /// <exception cref="ArgumentException">A header value was refused (nothing was sent).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     public async ValueTask<DirectHttpResponse> SendAsync(
         PreEncodedRequest request, HttpRequestFields headers, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
@@ -178,6 +184,10 @@ internal sealed class DirectHttpEngineSettings
     /// <summary>Gets how long after it was made a connection may still be pooled.</summary>
     /// <value>The default value is <see cref="Timeout.InfiniteTimeSpan"/>.</value>
     public TimeSpan ConnectionLifetime { get; init; } = Timeout.InfiniteTimeSpan;
+
+    /// <summary>Gets the headers sent with every request (already checked), encoded into each target; null for none.</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public KeyValuePair<string, string>[]? StaticHeaders { get; init; }
 
     /// <summary>Gets the parser's limits.</summary>
     /// <value>The default value is <see cref="Http1Limits.Default"/>.</value>

@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using Cortex.Mcp.Fast.Errors;
 using Cortex.Mcp.Fast.Transports.Streams;
+using Cortex.Mcp.Fast.Tasks;
 
 namespace Cortex.Mcp.Fast.Transports.Http.Direct;
 
@@ -64,7 +65,7 @@ internal sealed class DirectHttpResponse : HttpEngineResponse
         return _connection.ReadBodyAsync(cancellationToken);
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     public override async ValueTask<(byte[] Buffer, int Length)> ReadBodyPooledAsync(int maxBytes, CancellationToken cancellationToken)
     {
         long? declared = ContentLength;

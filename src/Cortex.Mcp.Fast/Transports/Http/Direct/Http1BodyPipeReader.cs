@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using Cortex.Mcp.Fast.Transports.Streams;
+using Cortex.Mcp.Fast.Tasks;
 
 namespace Cortex.Mcp.Fast.Transports.Http.Direct;
 
@@ -104,7 +105,7 @@ internal sealed class Http1BodyPipeReader : PipeReader
         ReleaseCarry();
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     private async ValueTask<ReadResult> ReadMoreAsync(CancellationToken cancellationToken)
     {
         DirectHttpResponse response = _response ?? throw new InvalidOperationException("The body is not being read.");

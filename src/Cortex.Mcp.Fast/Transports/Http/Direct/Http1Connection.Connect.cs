@@ -54,8 +54,7 @@ internal sealed partial class Http1Connection
 
         if (tls is null)
         {
-            var connection = SocketConnection.Create(socket, name: "cortex-direct");
-            return new Http1Connection(connection, tlsStream: null, connection, limits, timeProvider.GetTimestamp());
+            return new Http1Connection(socket, limits, timeProvider.GetTimestamp());
         }
 
         var stream = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
@@ -89,6 +88,6 @@ internal sealed partial class Http1Connection
         // A read loop copies the decrypted bytes into a pipe as they come, so IsQuiet sees a close or stray bytes
         // on an idle connection just as it does over a plain socket.
         IDuplexPipe pipe = StreamConnection.GetDuplex(stream, PipeOptions.Default, name: "cortex-direct-tls");
-        return new Http1Connection(connection: null, stream, pipe, limits, timeProvider.GetTimestamp());
+        return new Http1Connection(stream, pipe, limits, timeProvider.GetTimestamp());
     }
 }

@@ -6,12 +6,14 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Runtime.CompilerServices;
 using Pipelines.Sockets.Unofficial;
+using Cortex.Mcp.Fast.Tasks;
 
 namespace Cortex.Mcp.Fast.Transports.Http.Direct;
 
 /// <summary>
-/// One HTTP/1.1 connection over a Pipelines.Sockets.Unofficial <see cref="SocketConnection"/> (plain TCP), or over an
-/// <see cref="SslStream"/> (ALPN <c>http/1.1</c>) through <see cref="StreamConnection.GetDuplex(Stream, PipeOptions, string)"/>: sends one
+/// One HTTP/1.1 connection over a bare <see cref="Socket"/> read and written inline (<see cref="SocketPipeReader"/>,
+/// <see cref="SocketPipeWriter"/>: plain TCP), or over an <see cref="SslStream"/> (ALPN <c>http/1.1</c>) through
+/// Pipelines.Sockets.Unofficial's <see cref="StreamConnection.GetDuplex(Stream, PipeOptions, string)"/>: sends one
 /// request at a time, reads the response head, hands out the body piece by piece under its framing, and decides
 /// whether the connection may carry the next request.
 /// </summary>
@@ -24,7 +26,9 @@ namespace Cortex.Mcp.Fast.Transports.Http.Direct;
 /// </remarks>
 internal sealed partial class Http1Connection : IHttp1PooledConnection
 {
-    private readonly SocketConnection? _connection;
+    private readonly Socket? _socket;
+    private readonly SocketPipeReader? _socketInput;
+    private readonly SocketPipeWriter? _socketOutput;
     private readonly SslStream? _tlsStream;
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
@@ -38,14 +42,31 @@ internal sealed partial class Http1Connection : IHttp1PooledConnection
     private bool _hasPendingAdvance;
     private bool _bodyEnded;
     private long _tlsBytesSent;
+    private bool _checkedQuiet;
     private int _disposed;
 
-    private Http1Connection(SocketConnection? connection, SslStream? tlsStream, IDuplexPipe pipe, Http1Limits limits, long createdTimestamp)
+    private Http1Connection(Socket socket, Http1Limits limits, long createdTimestamp)
+        : this(limits, createdTimestamp)
     {
-        _connection = connection;
+        _socket = socket;
+        _socketInput = new SocketPipeReader(socket);
+        _socketOutput = new SocketPipeWriter(socket);
+        _input = _socketInput;
+        _output = _socketOutput;
+    }
+
+    private Http1Connection(SslStream tlsStream, IDuplexPipe pipe, Http1Limits limits, long createdTimestamp)
+        : this(limits, createdTimestamp)
+    {
         _tlsStream = tlsStream;
         _input = pipe.Input;
         _output = pipe.Output;
+    }
+
+    private Http1Connection(Http1Limits limits, long createdTimestamp)
+    {
+        _input = null!;
+        _output = null!;
         _limits = limits;
         _chunked = new ChunkedBodyDecoder(limits);
         CreatedTimestamp = createdTimestamp;
@@ -79,7 +100,7 @@ internal sealed partial class Http1Connection : IHttp1PooledConnection
     public bool IsReadingBody => _state == State.ReadingBody && !_bodyEnded;
 
     /// <summary>Gets the bytes handed to the socket so far (with TLS: the plaintext bytes handed to the TLS stream).</summary>
-    public long BytesSent => _connection?.BytesSent ?? Interlocked.Read(ref _tlsBytesSent);
+    public long BytesSent => _socketOutput?.BytesSent ?? Interlocked.Read(ref _tlsBytesSent);
 
     /// <summary>Gets a value indicating whether the connection is over TLS.</summary>
     public bool IsTls => _tlsStream is not null;
@@ -90,7 +111,7 @@ internal sealed partial class Http1Connection : IHttp1PooledConnection
     /// <exception cref="Http1ConnectionException">The connection failed; see <see cref="Http1ConnectionException.RequestNotSent"/>.</exception>
     /// <exception cref="Http1ProtocolException">The response was refused.</exception>
     /// <exception cref="ArgumentException">A header value was refused (nothing was written; the connection stays usable).</exception>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     public async ValueTask<Http1ResponseHead> SendAsync(
         PreEncodedRequest request, HttpRequestFields headers, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
@@ -107,9 +128,25 @@ internal sealed partial class Http1Connection : IHttp1PooledConnection
         }
 
         // Anything the server sent while the connection was idle (a close, a reset, stray bytes) means it is not
-        // fit for a request; and nothing of this request was written yet, so it provably never left.
-        EnsureQuiet();
+        // fit for a request; and nothing of this request was written yet, so it provably never left. The pool has
+        // just asked the socket when it lent the connection; asking again would cost a system call per request.
+        if (_checkedQuiet && _socketInput is not null)
+        {
+            _checkedQuiet = false;
+            if (_socketInput.HasUnconsumedBytes)
+            {
+                _state = State.Broken;
+                throw new Http1ConnectionException("The server sent unexpected data before the request.", requestNotSent: true);
+            }
+        }
+        else
+        {
+            EnsureQuiet();
+        }
+
         Http1RequestWriter.Write(_output, request, headers, body.Span);
+        long sentBefore = BytesSent;
+        bool flushed = false;
         _state = State.AwaitingHead;
         if (_tlsStream is not null && _output.CanGetUnflushedBytes)
         {
@@ -119,6 +156,7 @@ internal sealed partial class Http1Connection : IHttp1PooledConnection
         try
         {
             FlushResult flush = await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            flushed = true;
             if (flush.IsCompleted || flush.IsCanceled)
             {
                 throw new Http1ConnectionException("The connection closed while the request was sent.", requestNotSent: false);
@@ -155,6 +193,13 @@ internal sealed partial class Http1Connection : IHttp1PooledConnection
 
             return _head;
         }
+        catch (SocketException ex) when (_socketOutput is not null && BytesSent == sentBefore && !flushed)
+        {
+            // The kernel refused the request's first byte (a reset or a close the idle check did not see yet):
+            // nothing of it left, so it may be retried on another connection whatever its method.
+            _state = State.Broken;
+            throw new Http1ConnectionException("The connection failed before the request was sent: " + ex.SocketErrorCode + ".", requestNotSent: true, ex);
+        }
         catch (Exception ex)
         {
             _state = State.Broken;
@@ -168,7 +213,7 @@ internal sealed partial class Http1Connection : IHttp1PooledConnection
     /// </summary>
     /// <exception cref="Http1ConnectionException">The connection failed or ended before the body did.</exception>
     /// <exception cref="Http1ProtocolException">The chunked framing was refused.</exception>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     public async ValueTask<ReadOnlySequence<byte>> ReadBodyAsync(CancellationToken cancellationToken)
     {
         if (_hasPendingAdvance)
@@ -264,7 +309,7 @@ internal sealed partial class Http1Connection : IHttp1PooledConnection
 
     /// <summary>Reads and discards the rest of the body (bounded by <paramref name="maxBytes"/>), so the connection may be reused.</summary>
     /// <returns>True when the body ended within the bound.</returns>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     public async ValueTask<bool> DrainBodyAsync(long maxBytes, CancellationToken cancellationToken)
     {
         long total = 0;
@@ -292,6 +337,7 @@ internal sealed partial class Http1Connection : IHttp1PooledConnection
     /// </summary>
     public bool IsQuiet()
     {
+        _checkedQuiet = false;
         if (_state != State.Idle)
         {
             return false;
@@ -308,9 +354,11 @@ internal sealed partial class Http1Connection : IHttp1PooledConnection
                     _state = State.Broken;
                 }
 
+                _checkedQuiet = quiet;
                 return quiet;
             }
 
+            _checkedQuiet = true;
             return true;
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
@@ -326,9 +374,11 @@ internal sealed partial class Http1Connection : IHttp1PooledConnection
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             _state = State.Broken;
-            if (_connection is not null)
+            if (_socket is not null)
             {
-                _connection.Dispose();
+                _socket.Dispose();
+                _socketInput!.Complete();
+                _socketOutput!.Complete();
             }
             else
             {
@@ -363,8 +413,10 @@ internal sealed partial class Http1Connection : IHttp1PooledConnection
         // response (bytes after its end belong to no request: a desync or smuggling attempt).
         _bodyEnded = true;
         _state = _head.KeepAlive ? State.Idle : State.Broken;
-        if (_state == State.Idle && !IsQuiet())
+        if (_state == State.Idle && (_socketInput is not null ? _socketInput.HasUnconsumedBytes : !IsQuiet()))
         {
+            // Over a bare socket only what already arrived is checked here: the pool asks the socket itself when
+            // it lends the connection again, one system call per request instead of two.
             _state = State.Broken;
         }
     }

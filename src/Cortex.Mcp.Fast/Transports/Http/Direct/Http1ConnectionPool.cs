@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Cortex.Mcp.Fast.Tasks;
 
 namespace Cortex.Mcp.Fast.Transports.Http.Direct;
 
@@ -104,7 +105,7 @@ internal sealed class Http1ConnectionPool<TConnection> : IAsyncDisposable
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired (while waiting or connecting).</exception>
     /// <exception cref="ObjectDisposedException">The pool is disposed (or was while waiting).</exception>
     /// <exception cref="Http1ConnectionException">The connect failed (the request was never sent).</exception>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     public async ValueTask<TConnection> LeaseAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();

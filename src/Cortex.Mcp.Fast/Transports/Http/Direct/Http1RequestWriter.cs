@@ -20,6 +20,10 @@ internal static class Http1RequestWriter
     private static readonly SearchValues<char> s_valueChars = SearchValues.Create(
         "\t !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~");
 
+    /// <summary>What a header name may contain (RFC 9110 §5.6.2 token).</summary>
+    private static readonly SearchValues<char> s_token =
+        SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+
     /// <summary>The controls no header value may contain (everything below SP except HTAB, and DEL).</summary>
     private static readonly SearchValues<char> s_controls = SearchValues.Create(
         "\0\u0001\u0002\u0003\u0004\u0005\u0006\u0007\b\n\u000b\u000c\r\u000e\u000f\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f\u007f");
@@ -71,6 +75,20 @@ internal static class Http1RequestWriter
             // Spec (RFC 9110 §5.5): obs-text may appear in a value, so any UTF-8 id goes out as is; controls may not.
             throw new ArgumentException("The Last-Event-ID header value contains a control character.", nameof(headers));
         }
+        if (headers.CallHeaders is { } callHeaders)
+        {
+            // Checked when they were added (RequestHeaders); checked again because this is the last stop before the wire.
+            foreach (var (name, value) in callHeaders)
+            {
+                if (name.Length == 0 || name.AsSpan().ContainsAnyExcept(s_token))
+                {
+                    throw new ArgumentException("A call's header name is not an HTTP token.", nameof(headers));
+                }
+
+                ValidateValue(value, name);
+            }
+        }
+
         if (bodyLength > 0 && !request.SendsContentLength)
         {
             throw new ArgumentException($"A {request.Method} request is sent without a body here.", nameof(bodyLength));
@@ -83,6 +101,13 @@ internal static class Http1RequestWriter
         WriteHeader(writer, "Mcp-Method: "u8, headers.McpMethod);
         WriteHeader(writer, "Mcp-Name: "u8, headers.McpName);
         WriteUtf8Header(writer, "Last-Event-ID: "u8, headers.LastEventId);
+        if (headers.CallHeaders is { } extra)
+        {
+            foreach (var (name, value) in extra)
+            {
+                WriteNamedHeader(writer, name, value);
+            }
+        }
         if (request.SendsContentLength)
         {
             ReadOnlySpan<byte> name = "Content-Length: "u8;
@@ -120,6 +145,20 @@ internal static class Http1RequestWriter
         int written = Encoding.UTF8.GetBytes(value, span[nameColonSpace.Length..]);
         span[nameColonSpace.Length + written] = Http1Syntax.CR;
         span[nameColonSpace.Length + written + 1] = Http1Syntax.LF;
+        writer.Advance(length);
+    }
+
+    /// <summary>Writes <c>name: value</c> CRLF, both checked ASCII.</summary>
+    private static void WriteNamedHeader(IBufferWriter<byte> writer, string name, string value)
+    {
+        int length = name.Length + 2 + value.Length + 2;
+        Span<byte> span = writer.GetSpan(length);
+        int at = Encoding.ASCII.GetBytes(name, span);
+        span[at++] = (byte)':';
+        span[at++] = (byte)' ';
+        at += Encoding.ASCII.GetBytes(value, span[at..]);
+        span[at++] = Http1Syntax.CR;
+        span[at] = Http1Syntax.LF;
         writer.Advance(length);
     }
 

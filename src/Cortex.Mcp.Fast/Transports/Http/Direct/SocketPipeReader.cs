@@ -1,0 +1,228 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using Cortex.Mcp.Fast.Tasks;
+
+namespace Cortex.Mcp.Fast.Transports.Http.Direct;
+
+/// <summary>
+/// A <see cref="PipeReader"/> straight over a connected <see cref="Socket"/>: <see cref="ReadAsync"/> receives into
+/// one pooled, contiguous buffer on the caller's own flow, so the response is parsed where the kernel put it.
+/// </summary>
+/// <remarks>
+/// <para>Why not a <see cref="Pipe"/> fed by a receive loop (Pipelines.Sockets.Unofficial's <c>SocketConnection</c>):
+/// a loop that receives on its own and hands bytes over through a pipe adds a thread hop and a pipe signal to every
+/// response; an HTTP/1.1 client reads only while it waits for its own response, so it can receive inline as a bare
+/// socket loop does.</para>
+/// <para>One reader at a time (the connection's owner). The buffer starts at 4 KiB, doubles while receives fill it
+/// (up to <see cref="GrowLimit"/> for throughput) or while a caller holds more than it (a response head up to the
+/// limits), and goes back to its first size when emptied after growing past <see cref="GrowLimit"/>. Bytes the caller
+/// has not consumed are moved to the front before a receive; sequences handed out are valid until the next
+/// <see cref="AdvanceTo(SequencePosition, SequencePosition)"/>, as the <see cref="PipeReader"/> contract says.</para>
+/// <para><see cref="CancelPendingRead"/> is honoured at the next read; an in-flight receive ends by its token.</para>
+/// </remarks>
+internal sealed class SocketPipeReader : PipeReader
+{
+    /// <summary>The buffer's first size.</summary>
+    internal const int InitialSize = 4096;
+
+    /// <summary>Receives that fill the buffer grow it up to this size; a buffer past it shrinks back once emptied.</summary>
+    internal const int GrowLimit = 64 * 1024;
+
+    private const int Idle = 0;
+    private const int Receiving = 1;
+    private const int Retired = 2;
+
+    private readonly Socket _socket;
+    private byte[] _buffer;
+    private int _start;
+    private int _end;
+    private int _examined;
+    private bool _finReceived;
+    private bool _lastReceiveFilled;
+    private bool _cancelRequested;
+    private int _state;
+
+    public SocketPipeReader(Socket socket)
+    {
+        _socket = socket;
+        _buffer = ArrayPool<byte>.Shared.Rent(InitialSize);
+    }
+
+    /// <summary>Gets a value indicating whether bytes were received and not yet consumed.</summary>
+    public bool HasUnconsumedBytes => _end > _start;
+
+    public override bool TryRead(out ReadResult result)
+    {
+        ThrowIfRetired();
+        if (Volatile.Read(ref _cancelRequested))
+        {
+            Volatile.Write(ref _cancelRequested, false);
+            result = Current(isCanceled: true);
+            return true;
+        }
+
+        if (_end > _examined || _finReceived)
+        {
+            result = Current(isCanceled: false);
+            return true;
+        }
+
+        // Nothing unexamined is buffered: ask the socket without waiting. Readable with nothing to read is the FIN.
+        if (!_socket.Poll(0, SelectMode.SelectRead))
+        {
+            result = default;
+            return false;
+        }
+
+        MakeRoom();
+        int received = _socket.Receive(_buffer, _end, _buffer.Length - _end, SocketFlags.None);
+        Received(received);
+        result = Current(isCanceled: false);
+        return true;
+    }
+
+    public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfRetired();
+        if (Volatile.Read(ref _cancelRequested))
+        {
+            Volatile.Write(ref _cancelRequested, false);
+            return new ValueTask<ReadResult>(Current(isCanceled: true));
+        }
+
+        if (_end > _examined || _finReceived)
+        {
+            return new ValueTask<ReadResult>(Current(isCanceled: false));
+        }
+
+        return ReceiveAsync(cancellationToken);
+    }
+
+    public override void AdvanceTo(SequencePosition consumed) => AdvanceTo(consumed, consumed);
+
+    public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
+    {
+        int consumedIndex = IndexOf(consumed);
+        int examinedIndex = IndexOf(examined);
+        if (consumedIndex < _start || examinedIndex < consumedIndex || examinedIndex > _end)
+        {
+            throw new InvalidOperationException("The positions are not within the last buffer read.");
+        }
+
+        _start = consumedIndex;
+        _examined = examinedIndex;
+        if (_start == _end)
+        {
+            _start = _end = _examined = 0;
+            if (_buffer.Length > GrowLimit)
+            {
+                Replace(InitialSize, keep: 0);
+            }
+        }
+    }
+
+    public override void CancelPendingRead() => Volatile.Write(ref _cancelRequested, true);
+
+    public override void Complete(Exception? exception = null)
+    {
+        // A receive still in flight (the socket is being closed under it) may yet write into the buffer: then the
+        // buffer is left to the collector instead of going back to the pool.
+        int previous = Interlocked.Exchange(ref _state, Retired);
+        if (previous == Idle)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+        }
+
+        _buffer = [];
+        _start = _end = _examined = 0;
+    }
+
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
+    private async ValueTask<ReadResult> ReceiveAsync(CancellationToken cancellationToken)
+    {
+        MakeRoom();
+        ObjectDisposedException.ThrowIf(Interlocked.CompareExchange(ref _state, Receiving, Idle) != Idle, this);
+
+        int received;
+        try
+        {
+            received = await _socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.CompareExchange(ref _state, Idle, Receiving);
+        }
+
+        ThrowIfRetired();
+        Received(received);
+        bool canceled = Volatile.Read(ref _cancelRequested);
+        if (canceled)
+        {
+            Volatile.Write(ref _cancelRequested, false);
+        }
+
+        return Current(canceled);
+    }
+
+    private void Received(int received)
+    {
+        if (received == 0)
+        {
+            _finReceived = true;
+            return;
+        }
+
+        _lastReceiveFilled = _end + received == _buffer.Length;
+        _end += received;
+    }
+
+    private ReadResult Current(bool isCanceled) =>
+        new ReadResult(new ReadOnlySequence<byte>(_buffer, _start, _end - _start), isCanceled, _finReceived);
+
+    /// <summary>Makes free space after <see cref="_end"/>: moves unconsumed bytes to the front, or grows the buffer.</summary>
+    private void MakeRoom()
+    {
+        bool receivesFillIt = _lastReceiveFilled && _buffer.Length < GrowLimit;
+        if (_end < _buffer.Length && !receivesFillIt)
+        {
+            return;
+        }
+
+        int held = _end - _start;
+        if (receivesFillIt || held * 2 > _buffer.Length)
+        {
+            Replace(_buffer.Length * 2, held);
+        }
+        else if (_start > 0)
+        {
+            Buffer.BlockCopy(_buffer, _start, _buffer, 0, held);
+        }
+
+        _examined -= _start;
+        _start = 0;
+        _end = held;
+        _lastReceiveFilled = false;
+    }
+
+    private void Replace(int size, int keep)
+    {
+        byte[] next = ArrayPool<byte>.Shared.Rent(size);
+        Buffer.BlockCopy(_buffer, _start, next, 0, keep);
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = next;
+    }
+
+    private int IndexOf(SequencePosition position)
+    {
+        if (!ReferenceEquals(position.GetObject(), _buffer))
+        {
+            throw new InvalidOperationException("The position does not belong to this reader's buffer.");
+        }
+
+        return position.GetInteger();
+    }
+
+    private void ThrowIfRetired() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _state) == Retired, this);
+}
