@@ -69,6 +69,7 @@ public enum McpProtocol
 public sealed class McpServiceOptions
 {
     private TimeSpan _callTimeout = TimeSpan.FromSeconds(30);
+    private EndpointPolicy _endpointPolicy;
 
     /// <summary>Gets or sets the protocol spoken to the service.</summary>
     /// <value>The default value is <see cref="McpProtocol.Rest"/>.</value>
@@ -114,6 +115,14 @@ public sealed class McpServiceOptions
     /// <value>The default value validates server certificates against the system trust store.</value>
     public TlsOptions Tls { get; private init; } = new();
 
+    /// <summary>Gets or sets which endpoints from discovery the service may connect to.</summary>
+    /// <value>The default value is <see cref="Fast.EndpointPolicy.Any"/>: loopback and private addresses are legitimate for many services.</value>
+    public EndpointPolicy EndpointPolicy
+    {
+        get => _endpointPolicy;
+        set => _endpointPolicy = Enum.IsDefined(value) ? value : throw OptionRules.OutOfRange(nameof(EndpointPolicy), value, "EndpointPolicy must be Any or PublicOnly.");
+    }
+
     /// <summary>Checks the combination of settings; throws <see cref="ArgumentException"/> on a bad one.</summary>
     public void Validate()
     {
@@ -155,6 +164,7 @@ public sealed class McpServiceOptions
             RetryBudget = RetryBudget.Clone(),
             CircuitBreaker = CircuitBreaker.Clone(),
             Tls = Tls.Clone(),
+            _endpointPolicy = _endpointPolicy,
         };
     }
 }

@@ -57,20 +57,23 @@ public sealed partial class NetworkMcpClient : IAsyncDisposable
     }
 
     /// <summary>
-    /// Resolves <paramref name="service"/>, creates its queue, workers and connection pool, and pre-opens
-    /// <see cref="HttpOptions.MinConnections"/> connections. Calling it is optional: the first call connects.
+    /// Resolves <paramref name="service"/>, creates its queue, workers and a connection pool per endpoint, and
+    /// pre-opens <see cref="HttpOptions.MinConnections"/> connections to each endpoint. Calling it is optional: the first call connects.
     /// </summary>
     /// <exception cref="ServiceNotFoundException">Discovery does not know the service.</exception>
     public async ValueTask ConnectAsync(string service, CancellationToken cancellationToken = default)
     {
         var dispatcher = await GetServiceAsync(service, cancellationToken).ConfigureAwait(false);
         var minimum = dispatcher.Options.Http.MinConnections;
-        if (minimum > 0)
+        foreach (var endpoint in dispatcher.Endpoints)
         {
-            await dispatcher.Endpoint.Transport.WarmUpAsync(minimum, cancellationToken).ConfigureAwait(false);
-        }
+            if (minimum > 0)
+            {
+                await endpoint.Transport.WarmUpAsync(minimum, cancellationToken).ConfigureAwait(false);
+            }
 
-        Log.Connected(_logger, service, dispatcher.Endpoint.Address, dispatcher.Endpoint.Transport.OpenConnections);
+            Log.Connected(_logger, service, endpoint.Address, endpoint.Transport.OpenConnections);
+        }
     }
 
     /// <summary>Calls <paramref name="tool"/> on <paramref name="service"/> with a JSON object of arguments.</summary>
@@ -252,68 +255,6 @@ public sealed partial class NetworkMcpClient : IAsyncDisposable
         }
     }
 
-    private async Task<ServiceDispatcher> CreateServiceAsync(string service)
-    {
-        var address = await ResolveAsync(service).ConfigureAwait(false)
-            ?? throw ErrorFactory.ServiceNotFound(service, string.Empty);
-        var options = _options.For(service).Snapshot(); // a running service never sees later changes
-        var dispatcher = new ServiceDispatcher(service, options, CreateEndpoint(service, address, options), _options.TimeProvider, _options.RandomSource, _logger)
-        {
-            Telemetry = _telemetry.ForService(service),
-        };
-        _services[service] = dispatcher;
-        if (Volatile.Read(ref _disposed) != 0)
-        {
-            await dispatcher.DisposeAsync().ConfigureAwait(false);
-            throw ErrorFactory.Disposed(service, string.Empty);
-        }
-
-        return dispatcher;
-    }
-
-    /// <summary>Asks discovery for the service's endpoint; a discovery that throws is reported typed (nothing was sent).</summary>
-    private async Task<Uri?> ResolveAsync(string service)
-    {
-        try
-        {
-            return await _options.Discovery.ResolveAsync(service).ConfigureAwait(false);
-        }
-        catch (ServiceCallException)
-        {
-            throw; // already ours (for example ServiceNotFoundException from an adapter)
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            throw ErrorFactory.DiscoveryFailed(service, string.Empty, $"discovery threw {ex.GetType().Name}.", ex);
-        }
-    }
-
-    /// <summary>
-    /// The endpoint of <paramref name="address"/>, checked before any transport exists: an absolute http or https
-    /// URI without user information (credentials in a URI would end up in logs and headers). A refused or unusable
-    /// address is a typed discovery failure.
-    /// </summary>
-    private ServiceEndpoint CreateEndpoint(string service, Uri address, McpServiceOptions options)
-    {
-        if (CheckEndpoint(address) is { } reason)
-        {
-            throw ErrorFactory.DiscoveryFailed(service, string.Empty, reason, null);
-        }
-
-        IMcpTransport transport;
-        try
-        {
-            transport = TransportFactory.Create(service, address, options, _options.TimeProvider, NotificationHandlersOf(service));
-        }
-        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or UriFormatException)
-        {
-            throw ErrorFactory.DiscoveryFailed(service, string.Empty, $"the endpoint cannot be used ({ex.GetType().Name}).", ex);
-        }
-
-        var breaker = new CircuitBreaker(options.CircuitBreaker, _options.TimeProvider, _telemetry.BreakerTransitionRecorder(_logger, service));
-        return new ServiceEndpoint(transport, breaker);
-    }
-
     /// <summary>Why discovery's <paramref name="address"/> cannot be used, or null. The address itself is never quoted (it may carry credentials).</summary>
     internal static string? CheckEndpoint(Uri? address)
     {
@@ -328,48 +269,5 @@ public sealed partial class NetworkMcpClient : IAsyncDisposable
         }
 
         return string.IsNullOrEmpty(address.UserInfo) ? null : "discovery returned an endpoint that carries user information.";
-    }
-
-    private void OnEndpointChanged(string service)
-    {
-        if (Volatile.Read(ref _disposed) != 0 || !_services.TryGetValue(service, out var dispatcher))
-        {
-            return;
-        }
-
-        _ = MoveServiceAsync(service, dispatcher);
-    }
-
-    /// <summary>
-    /// Follows an endpoint change from discovery. Never throws: a failed resolution or an unusable new endpoint is
-    /// logged and the service keeps its current endpoint (a later change event tries again).
-    /// </summary>
-    internal async Task MoveServiceAsync(string service, ServiceDispatcher dispatcher)
-    {
-        try
-        {
-            var address = await ResolveAsync(service).ConfigureAwait(false);
-            if (address is null || Volatile.Read(ref _disposed) != 0)
-            {
-                return; // deregistered: keep serving from the last known endpoint until a new one appears
-            }
-
-            if (CheckEndpoint(address) is null)
-            {
-                var current = dispatcher.Endpoint.Address;
-                var normalised = address.AbsoluteUri.EndsWith('/') ? address : new Uri(address.AbsoluteUri + "/");
-                if (current == normalised)
-                {
-                    return;
-                }
-            }
-
-            // A fresh breaker too: the old endpoint's health says nothing about the new one.
-            dispatcher.SwapEndpoint(CreateEndpoint(service, address, dispatcher.Options));
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            Log.EndpointChangeFailed(_logger, service, ex);
-        }
     }
 }

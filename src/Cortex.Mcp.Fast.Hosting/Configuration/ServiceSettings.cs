@@ -23,6 +23,7 @@ internal static class ServiceSettings
         {
             ["Protocol"] = static (o, v) => o.Protocol = ParseEnum<McpProtocol>(v),
             ["CallTimeout"] = static (o, v) => o.CallTimeout = ParseTimeSpan(v),
+            ["EndpointPolicy"] = static (o, v) => o.EndpointPolicy = ParseEnum<EndpointPolicy>(v),
             ["Queue:WorkerCount"] = static (o, v) => o.Queue.WorkerCount = ParseInt(v),
             ["Queue:Capacity"] = static (o, v) => o.Queue.Capacity = ParseInt(v),
             ["Queue:FullMode"] = static (o, v) => o.Queue.FullMode = ParseEnum<QueueFullMode>(v),

@@ -36,25 +36,23 @@ internal struct EndpointUse
     public BreakerOutcome Outcome { get; set; }
 
     /// <summary>
-    /// Leases the dispatcher's current endpoint and asks its breaker for a permit.
+    /// Leases one of the dispatcher's endpoints (balanced when there are several) with a permit from its breaker.
     /// </summary>
     /// <exception cref="ServiceCallException">No endpoint could be leased (<see cref="ServiceDispatcher.LeaseRefused"/>),
     /// or the circuit is open (<see cref="CircuitOpenException"/>, nothing held).</exception>
     public static EndpointUse Begin(ServiceDispatcher dispatcher, string operation)
     {
-        if (!dispatcher.TryLeaseEndpoint(out var endpoint))
+        switch (dispatcher.TryLeaseEndpoint(null, out var endpoint, out var permit, out var retryAfter))
         {
-            throw dispatcher.LeaseRefused(operation);
+            case LeaseOutcome.Leased:
+                break;
+            case LeaseOutcome.CircuitOpen:
+                throw ErrorFactory.CircuitOpen(dispatcher.ServiceName, operation, retryAfter);
+            default:
+                throw dispatcher.LeaseRefused(operation);
         }
 
-        if (!endpoint.Breaker.TryAcquire(out var permit, out var retryAfter))
-        {
-            var error = ErrorFactory.CircuitOpen(dispatcher.ServiceName, operation, retryAfter);
-            endpoint.Release();
-            throw error;
-        }
-
-        return new EndpointUse(endpoint, in permit);
+        return new EndpointUse(endpoint!, in permit);
     }
 
     /// <summary>Records <see cref="Outcome"/> with the breaker, then releases the lease.</summary>

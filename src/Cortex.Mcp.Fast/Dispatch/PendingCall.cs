@@ -125,6 +125,10 @@ internal sealed class PendingCall : IValueTaskSource<ToolResult>, IDisposable
     /// <summary>Attempts started so far.</summary>
     public int Attempts { get; set; }
 
+    /// <summary>The endpoint the last attempt failed on (its retry prefers another), or null. Only the worker that
+    /// owns the running call writes it.</summary>
+    internal ServiceEndpoint? FailedOn { get; set; }
+
     /// <summary>The token every attempt runs under: fires on caller cancellation, deadline or client disposal.</summary>
     public CancellationToken Token => _cts!.Token;
 
@@ -153,6 +157,7 @@ internal sealed class PendingCall : IValueTaskSource<ToolResult>, IDisposable
         Idempotent = idempotent;
         Progress = progress;
         Attempts = 0;
+        FailedOn = null;
         _cancelReason = ReasonNone;
         _callerToken = callerToken;
         StartTimestamp = timeProvider.GetTimestamp();
@@ -366,6 +371,7 @@ internal sealed class PendingCall : IValueTaskSource<ToolResult>, IDisposable
         Debug.Assert(_resumption is null && _heldEndpoint is null, "A finished call holds no resumption or lease.");
         Debug.Assert(RoomNode is null, "A finished call waits for no room.");
         Statistics = null;
+        FailedOn = null; // no reference to a retired endpoint outlives the call
         Progress = null;
         Meta = default;
         Activity = null;

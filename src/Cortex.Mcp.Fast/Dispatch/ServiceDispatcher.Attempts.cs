@@ -21,24 +21,22 @@ internal sealed partial class ServiceDispatcher
             Telemetry.RecordQueueWait(call.StartTimestamp);
         }
 
-        if (!TryLeaseEndpoint(out endpoint))
+        // A retry prefers another endpoint than the one it just failed on (ignored when the service has one).
+        switch (TryLeaseEndpoint(call.FailedOn, out endpoint, out permit, out var retryAfter))
         {
-            permit = default;
-            Fail(call, LeaseRefused(call.Tool, call.Attempts));
-            return false;
-        }
+            case LeaseOutcome.Leased:
+                call.Attempts++;
+                return true;
 
-        if (endpoint.Breaker.TryAcquire(out permit, out var retryAfter))
-        {
-            call.Attempts++;
-            return true;
-        }
+            case LeaseOutcome.CircuitOpen:
+                // Opened while the call waited: the server must see no request until the break ends.
+                Fail(call, ErrorFactory.CircuitOpen(ServiceName, call.Tool, retryAfter, call.Attempts));
+                return false;
 
-        // Opened while the call waited: the server must see no request until the break ends.
-        endpoint.Release();
-        endpoint = null;
-        Fail(call, ErrorFactory.CircuitOpen(ServiceName, call.Tool, retryAfter, call.Attempts));
-        return false;
+            default:
+                Fail(call, LeaseRefused(call.Tool, call.Attempts));
+                return false;
+        }
     }
 
     /// <summary>Settles an attempt: result, typed error, a scheduled retry or a suspension; releases the lease
@@ -95,6 +93,7 @@ internal sealed partial class ServiceDispatcher
             Log.CallRetrying(_logger, ServiceName, call.Tool, attempt, facts.Kind, facts.StatusCode, delay.TotalMilliseconds);
             var tool = call.Tool; // read before the CAS: afterwards the call may complete and be reused
             var version = call.Version;
+            call.FailedOn = endpoint; // before the CAS: afterwards the timer may requeue it at once
             if (call.TryEnterBackoff())
             {
                 RequeueTimer.Schedule(this, call, version, PendingCall.Backoff, delay, _timeProvider);

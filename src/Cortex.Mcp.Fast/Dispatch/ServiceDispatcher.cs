@@ -51,10 +51,16 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable, IPendingCall
     private int _disposed;
 
     public ServiceDispatcher(string serviceName, McpServiceOptions options, ServiceEndpoint endpoint, TimeProvider timeProvider, Func<double> random, ILogger logger)
+        : this(serviceName, options, [endpoint], timeProvider, random, logger)
+    {
+    }
+
+    /// <summary>A dispatcher balancing over <paramref name="endpoints"/> (not empty, no duplicates).</summary>
+    public ServiceDispatcher(string serviceName, McpServiceOptions options, ServiceEndpoint[] endpoints, TimeProvider timeProvider, Func<double> random, ILogger logger)
     {
         ServiceName = serviceName;
         Options = options;
-        _endpoints = new EndpointSlot(endpoint);
+        _endpoints = new EndpointSlot(endpoints, random);
         _timeProvider = timeProvider;
         _random = random;
         _logger = logger;
@@ -84,7 +90,11 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable, IPendingCall
 
     public McpServiceOptions Options { get; }
 
+    /// <summary>The first endpoint: the service's address in logs, telemetry tags and diagnostics.</summary>
     public ServiceEndpoint Endpoint => _endpoints.Current;
+
+    /// <summary>Every endpoint calls are balanced over now (a snapshot).</summary>
+    public IReadOnlyList<ServiceEndpoint> Endpoints => _endpoints.All;
 
     /// <summary>The service's spans and measurements (the client's meter); the static meter's by default.</summary>
     public ServiceTelemetry Telemetry { get; init; }
@@ -136,11 +146,11 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable, IPendingCall
             return ValueTask.FromException<ToolResult>(new ArgumentException("ToolCallOptions.Meta must be a JSON object.", nameof(callOptions)));
         }
 
-        var breaker = Endpoint.Breaker;
-        if (breaker.State == CircuitState.Open && breaker.RetryAfter > TimeSpan.Zero)
+        if (_endpoints.AllOpen(out var retryAfter))
         {
-            // Fail fast: the caller learns at once, the queue is not filled with calls that would be refused.
-            return ValueTask.FromException<ToolResult>(ErrorFactory.CircuitOpen(ServiceName, tool, breaker.RetryAfter));
+            // Fail fast: the caller learns at once, the queue is not filled with calls that would be refused. With
+            // several endpoints only when every breaker is open, with the soonest time one will admit a probe.
+            return ValueTask.FromException<ToolResult>(ErrorFactory.CircuitOpen(ServiceName, tool, retryAfter));
         }
 
         var statistics = GetStatistics(tool);
@@ -255,9 +265,67 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable, IPendingCall
         }
     }
 
+    /// <summary>Makes <paramref name="next"/> the service's endpoints; those that left drain and close when their
+    /// last user leaves, those kept keep their pools and breakers.</summary>
+    public void ReplaceEndpoints(ServiceEndpoint[] next)
+    {
+        if (_endpoints.Replace(next))
+        {
+            Log.EndpointChanged(_logger, ServiceName, next[0].Address);
+        }
+
+        if (IsDisposed)
+        {
+            // Accepted race: a change that lands after disposal closed the set it saw; close these too (idempotent).
+            foreach (var endpoint in next)
+            {
+                _ = endpoint.DisposeNowAsync().AsTask();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The service's breaker state over its endpoints: <see cref="CircuitState.Closed"/> when every endpoint's is,
+    /// <see cref="CircuitState.Open"/> only when every endpoint's is open, <see cref="CircuitState.HalfOpen"/> otherwise
+    /// (some endpoints ejected or probing: the service works, degraded). One endpoint: its own state.
+    /// </summary>
+    public CircuitState BreakerState
+    {
+        get
+        {
+            var endpoints = _endpoints.All;
+            if (endpoints.Count == 1)
+            {
+                return endpoints[0].Breaker.State;
+            }
+
+            int closed = 0, open = 0;
+            foreach (var endpoint in endpoints)
+            {
+                switch (endpoint.Breaker.State)
+                {
+                    case CircuitState.Closed: closed++; break;
+                    case CircuitState.Open: open++; break;
+                }
+            }
+
+            return closed == endpoints.Count ? CircuitState.Closed
+                : open == endpoints.Count ? CircuitState.Open
+                : CircuitState.HalfOpen;
+        }
+    }
+
     public ServiceDiagnostics GetDiagnostics()
     {
-        var endpoint = Endpoint;
+        var endpoints = _endpoints.All;
+        var endpoint = endpoints[0];
+        int connections = 0, failures = 0;
+        foreach (var each in endpoints)
+        {
+            connections += each.Transport.OpenConnections;
+            failures = Math.Max(failures, each.Breaker.ConsecutiveFailures);
+        }
+
         var tools = new Dictionary<string, ToolCallStatistics>(StringComparer.Ordinal);
         foreach (var pair in _tools)
         {
@@ -267,10 +335,10 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable, IPendingCall
         return new ServiceDiagnostics(ServiceName, endpoint.Address, tools)
         {
             QueueDepth = _admission.Live,
-            OpenConnections = endpoint.Transport.OpenConnections,
+            OpenConnections = connections,
             OpenStreams = Streams.Open,
-            CircuitState = endpoint.Breaker.State,
-            ConsecutiveFailures = endpoint.Breaker.ConsecutiveFailures,
+            CircuitState = BreakerState,
+            ConsecutiveFailures = failures,
             Retries = Interlocked.Read(ref _retries),
             QueueRejections = Interlocked.Read(ref _queueRejections),
             InvalidStreamItems = Streams.InvalidItems,
@@ -292,16 +360,20 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable, IPendingCall
         _channel.Writer.TryComplete();
         _signal.Close();
         await Task.WhenAll(_workers).ConfigureAwait(false);
-        await Endpoint.DisposeNowAsync().ConfigureAwait(false);
+        foreach (var endpoint in _endpoints.All)
+        {
+            await endpoint.DisposeNowAsync().ConfigureAwait(false);
+        }
 
         // _shutdown is not disposed (nor are the stream slots, see ServiceStreams): streams still unwinding and late
         // arrivals read its token after this point. It holds no unmanaged resource unless its wait handle is used,
         // which it never is.
     }
 
-    /// <summary>Leases the current endpoint (<see cref="EndpointSlot.TryLease"/>); on false the caller fails with
-    /// <see cref="LeaseRefused"/>.</summary>
-    internal bool TryLeaseEndpoint([NotNullWhen(true)] out ServiceEndpoint? endpoint) => _endpoints.TryLease(out endpoint);
+    /// <summary>Leases an endpoint (balanced when there are several) and a permit from its breaker; see
+    /// <see cref="EndpointSlot.TryLease(ServiceEndpoint?, out ServiceEndpoint?, out CircuitPermit, out TimeSpan)"/>.</summary>
+    internal LeaseOutcome TryLeaseEndpoint(ServiceEndpoint? avoid, [NotNullWhen(true)] out ServiceEndpoint? endpoint, out CircuitPermit permit, out TimeSpan retryAfter) =>
+        _endpoints.TryLease(avoid, out endpoint, out permit, out retryAfter);
 
     /// <summary>Why <see cref="TryLeaseEndpoint"/> failed, as the caller's exception.</summary>
     internal ServiceCallException LeaseRefused(string operation, int attempts = 0) =>

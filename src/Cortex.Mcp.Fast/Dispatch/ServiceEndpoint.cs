@@ -29,6 +29,19 @@ internal sealed class ServiceEndpoint
 
     public Uri Address => Transport.Address;
 
+    /// <summary>
+    /// The load balancer's in-flight measure: leases held (attempts, requests, streams and suspended calls on this
+    /// endpoint) plus one while it is current. Every endpoint being compared is current, so the extra one cancels out.
+    /// </summary>
+    public int InFlight => Volatile.Read(ref _leases);
+
+    /// <summary>
+    /// Ejected from balancing: its breaker is not closed and admits no call now (open before the break ends, or
+    /// half-open with its probe in flight). When the break ends the endpoint is chosen again and its breaker admits
+    /// the one half-open probe that decides whether it comes back.
+    /// </summary>
+    public bool IsEjected => Breaker.State != CircuitState.Closed && Breaker.RetryAfter > TimeSpan.Zero;
+
     /// <summary>Takes a lease; false when the endpoint has already drained (the caller re-reads the current one).</summary>
     public bool TryAcquire()
     {

@@ -142,6 +142,9 @@ internal static class ErrorFactory
     /// <summary>Discovery does not know the service.</summary>
     public static ServiceNotFoundException ServiceNotFound(string service, string operation) => new(service, operation);
 
+    /// <summary>An endpoint from discovery is refused by the service's endpoint policy.</summary>
+    public static EndpointRefusedException EndpointRefused(string service, string operation, string reason) => new(service, operation, reason);
+
     /// <summary>Discovery failed (threw, or returned an endpoint that cannot be used); the next call resolves again.</summary>
     public static ServiceCallException DiscoveryFailed(string service, string operation, string detail, Exception? cause) =>
         new(service, operation, $"Resolving service '{service}' failed: {detail}", FailureKind.Other, cause) { RequestNotSent = true };

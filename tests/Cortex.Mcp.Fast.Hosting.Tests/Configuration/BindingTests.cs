@@ -267,4 +267,21 @@ public sealed class BindingTests
         Assert.Equal("Y is bad.", ClientOptionsBuilder.RuleMessage(new ArgumentException("Y is bad.", "endpoint")));
         Assert.Equal("Z.", ClientOptionsBuilder.RuleMessage(new ArgumentException("Z.")));
     }
+
+    [Fact]
+    public async Task Build_EndpointPolicy_FromDefaults_AndAServiceOwnValueWins()
+    {
+        using var host = Build(Settings(
+            ("Defaults:EndpointPolicy", "PublicOnly"),
+            ("Services:memory:Endpoint", "http://93.184.216.34:9/"),
+            ("Services:memory:CallTimeout", "00:00:05"),
+            ("Services:docs:Endpoint", "http://127.0.0.1:9/"),
+            ("Services:docs:EndpointPolicy", "any")));
+        await host.StartAsync(Bounded());
+
+        var build = BuildOf(host.Services);
+        Assert.Equal(EndpointPolicy.PublicOnly, build.For("memory").EndpointPolicy);
+        Assert.Equal(EndpointPolicy.Any, build.For("docs").EndpointPolicy);
+        await host.StopAsync(Bounded());
+    }
 }
