@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Cortex.Mcp.Fast.Endpoints;
 using Cortex.Mcp.Fast.Testing;
+using Cortex.Mcp.Fast.Transports.Http;
 
 namespace Cortex.Mcp.Fast.IntegrationTests.Endpoints;
 
@@ -36,6 +37,31 @@ public sealed class EndpointPolicyTests
         Assert.Contains("'memory'", refused.Message, StringComparison.Ordinal);
         Assert.Contains("loopback", refused.Reason, StringComparison.Ordinal);
         Assert.True(refused.RequestNotSent);
+        Assert.Equal(0, service.Counters.AcceptedConnections);
+    }
+
+    [Theory]
+    [InlineData(HttpEngineKind.SocketsHttpHandler)]
+    [InlineData(HttpEngineKind.Direct)]
+    public async Task PublicOnly_TheEnginesCheckTheAddressesTheyDial_NothingIsSent(HttpEngineKind engine)
+    {
+        using var timeout = new CancellationTokenSource(Bound);
+        await using var service = await TestMcpService.StartAsync();
+
+        // The engine itself, given a name the discovery-time check would have caught: only the connect-time check
+        // (the addresses dialled: the DNS-rebinding shape of row 35) stands between it and the loopback service.
+        var options = new McpServiceOptions { EndpointPolicy = EndpointPolicy.PublicOnly, Http = { Engine = engine } };
+        var address = new UriBuilder(service.BaseAddress) { Host = "localhost" }.Uri;
+        await using var http = HttpEngines.Create(address, options, 1, TimeProvider.System);
+        var target = http.CreateTarget(HttpMethod.Post, new Uri(address, "tool/echo"), "application/json", "application/json");
+
+        var error = await Record.ExceptionAsync(() => http.SendAsync(target, default, "{}"u8.ToArray(), timeout.Token).AsTask());
+
+        Assert.NotNull(error);
+        var failure = http.MapFailure(error, responseStarted: false, timeout.Token);
+        Assert.NotNull(failure);
+        Assert.True(failure.NotSent);
+        Assert.Contains("endpoint policy refused", Describe(error), StringComparison.Ordinal);
         Assert.Equal(0, service.Counters.AcceptedConnections);
     }
 
@@ -118,5 +144,16 @@ public sealed class EndpointPolicyTests
         await using var stream = await EndpointPolicyConnect.ConnectAsync(new DnsEndPoint("127.0.0.1", service.BaseAddress.Port), EndpointPolicy.Any, timeout.Token);
 
         await service.Counters.WaitUntilAsync(c => c.AcceptedConnections == 1, timeout.Token);
+    }
+
+    private static string Describe(Exception exception)
+    {
+        var text = new System.Text.StringBuilder();
+        for (Exception? e = exception; e is not null; e = e.InnerException)
+        {
+            text.Append(e.Message).Append(" | ");
+        }
+
+        return text.ToString();
     }
 }

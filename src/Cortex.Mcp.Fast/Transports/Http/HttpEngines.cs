@@ -32,6 +32,7 @@ internal static class HttpEngines
                 ConnectionLifetime = options.Http.PooledConnectionLifetime,
                 IdleTimeout = options.Http.PooledConnectionIdleTimeout,
                 StaticHeaders = options.Http.Headers.Snapshot(),
+                EndpointPolicy = options.EndpointPolicy,
             },
             options.Tls,
             timeProvider);

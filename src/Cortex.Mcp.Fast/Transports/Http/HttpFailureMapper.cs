@@ -73,7 +73,9 @@ internal static class HttpFailureMapper
         // raised while connecting proves the request never left.
         for (Exception? inner = http.InnerException; inner is not null; inner = inner.InnerException)
         {
-            if (inner is SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostUnreachable or SocketError.NetworkUnreachable or SocketError.TimedOut or SocketError.AddressNotAvailable or SocketError.HostNotFound })
+            // The endpoint policy refuses before dialling: nothing was sent either.
+            if (inner is Endpoints.EndpointPolicyViolationException
+                || inner is SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostUnreachable or SocketError.NetworkUnreachable or SocketError.TimedOut or SocketError.AddressNotAvailable or SocketError.HostNotFound })
             {
                 return true;
             }

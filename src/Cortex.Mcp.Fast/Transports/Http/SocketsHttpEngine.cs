@@ -7,6 +7,8 @@ using System.Security.Cryptography.X509Certificates;
 using Cortex.Mcp.Fast.Errors;
 using Cortex.Mcp.Fast.Tasks;
 
+using Cortex.Mcp.Fast.Endpoints;
+
 namespace Cortex.Mcp.Fast.Transports.Http;
 
 /// <summary>
@@ -22,6 +24,7 @@ internal sealed class SocketsHttpEngine : IHttpEngine
     private readonly KeyValuePair<string, string>[]? _staticHeaders;
     private readonly Version _version;
     private readonly HttpVersionPolicy _versionPolicy;
+    private readonly EndpointPolicy _endpointPolicy;
     private int _openConnections;
     private long _acceptedConnections;
 
@@ -31,6 +34,7 @@ internal sealed class SocketsHttpEngine : IHttpEngine
         ConnectTimeout = options.Http.ConnectTimeout;
 
         _staticHeaders = options.Http.Headers.Snapshot();
+        _endpointPolicy = options.EndpointPolicy;
         (_version, _versionPolicy) = options.Http.Version switch
         {
             // Exact 2.0 over http:// is h2c with prior knowledge; over https:// ALPN must pick h2.
@@ -245,7 +249,9 @@ internal sealed class SocketsHttpEngine : IHttpEngine
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
-            await socket.ConnectAsync(context.DnsEndPoint, cancellationToken).ConfigureAwait(false);
+            // The addresses actually dialled are checked, not only the name discovery gave (DNS rebinding); with a
+            // proxy, the proxy's.
+            await EndpointPolicyConnect.ConnectSocketAsync(socket, context.DnsEndPoint, _endpointPolicy, cancellationToken).ConfigureAwait(false);
         }
         catch
         {

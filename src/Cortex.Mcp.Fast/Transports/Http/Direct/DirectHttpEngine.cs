@@ -21,6 +21,7 @@ internal sealed class DirectHttpEngine : IHttpEngine
     private readonly Http1Tls? _tls;
     private readonly EndPoint _endPoint;
     private readonly TimeSpan _connectTimeout;
+    private readonly EndpointPolicy _endpointPolicy;
     private readonly TimeProvider _timeProvider;
     private readonly KeyValuePair<string, string>[]? _staticHeaders;
 
@@ -48,6 +49,7 @@ internal sealed class DirectHttpEngine : IHttpEngine
         _tls = baseAddress.Scheme == Uri.UriSchemeHttps ? new Http1Tls(tls ?? new TlsOptions(), host) : null;
         _limits = settings.Limits;
         _connectTimeout = settings.ConnectTimeout;
+        _endpointPolicy = settings.EndpointPolicy;
         _timeProvider = timeProvider;
         _staticHeaders = settings.StaticHeaders;
         Pool = new Http1ConnectionPool<Http1Connection>(ConnectAsync, settings.MaxConnections, settings.IdleTimeout, settings.ConnectionLifetime, timeProvider);
@@ -163,7 +165,7 @@ internal sealed class DirectHttpEngine : IHttpEngine
     public ValueTask DisposeAsync() => Pool.DisposeAsync();
 
     private ValueTask<Http1Connection> ConnectAsync(CancellationToken cancellationToken) =>
-        Http1Connection.ConnectAsync(_endPoint, _tls, _limits, _connectTimeout, _timeProvider, cancellationToken);
+        Http1Connection.ConnectAsync(_endPoint, _tls, _limits, _connectTimeout, _timeProvider, cancellationToken, _endpointPolicy);
 }
 
 /// <summary>The settings of a <see cref="DirectHttpEngine"/>'s pool and connections.</summary>
@@ -188,6 +190,9 @@ internal sealed class DirectHttpEngineSettings
     /// <summary>Gets the headers sent with every request (already checked), encoded into each target; null for none.</summary>
     /// <value>The default value is <see langword="null"/>.</value>
     public KeyValuePair<string, string>[]? StaticHeaders { get; init; }
+
+    /// <summary>Gets the policy the addresses dialled must meet (see <see cref="Fast.EndpointPolicy"/>).</summary>
+    public EndpointPolicy EndpointPolicy { get; init; }
 
     /// <summary>Gets the parser's limits.</summary>
     /// <value>The default value is <see cref="Http1Limits.Default"/>.</value>

@@ -5,6 +5,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Runtime.CompilerServices;
+using Cortex.Mcp.Fast.Endpoints;
 using Pipelines.Sockets.Unofficial;
 
 namespace Cortex.Mcp.Fast.Transports.Http.Direct;
@@ -27,7 +28,8 @@ internal sealed partial class Http1Connection
     /// sent); a rejected handshake has <see cref="Http1ConnectionException.TlsHandshakeFailed"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
     public static async ValueTask<Http1Connection> ConnectAsync(
-        EndPoint endPoint, Http1Tls? tls, Http1Limits limits, TimeSpan connectTimeout, TimeProvider timeProvider, CancellationToken cancellationToken)
+        EndPoint endPoint, Http1Tls? tls, Http1Limits limits, TimeSpan connectTimeout, TimeProvider timeProvider, CancellationToken cancellationToken,
+        EndpointPolicy endpointPolicy = EndpointPolicy.Any)
     {
         ArgumentNullException.ThrowIfNull(endPoint);
         ArgumentNullException.ThrowIfNull(limits);
@@ -42,9 +44,10 @@ internal sealed partial class Http1Connection
         try
         {
             SocketConnection.SetRecommendedClientOptions(socket);
-            await socket.ConnectAsync(endPoint, linked.Token).ConfigureAwait(false);
+            // The addresses actually dialled are checked, not only the name discovery gave (DNS rebinding).
+            await EndpointPolicyConnect.ConnectSocketAsync(socket, endPoint, endpointPolicy, linked.Token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException or EndpointPolicyViolationException)
         {
             socket.Dispose();
             cancellationToken.ThrowIfCancellationRequested();
