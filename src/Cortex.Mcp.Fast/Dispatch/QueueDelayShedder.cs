@@ -19,7 +19,8 @@ namespace Cortex.Mcp.Fast.Dispatch;
 /// latency every cycle.</para>
 /// <para>A stalled service: while every worker hangs on a request nothing is taken from the queue, so no delay is
 /// measured. <see cref="IsStalled"/> covers it at admission: a queue that holds calls and has made no progress (no
-/// call taken, none arriving in an empty queue) for a whole interval is overloaded; a new call is refused at once
+/// call taken, none arriving in an empty queue) for a whole interval (<see cref="ColdIntervals"/> intervals until
+/// the service has completed its first call: its first connections are being opened) is overloaded; a new call is refused at once
 /// instead of waiting to its deadline, and the calls already queued are refused as workers reach them.</para>
 /// <para>Bursts shorter than the interval are absorbed: nothing is refused until the delay has stayed above the
 /// target for the whole interval. Only a call's first stay counts (the caller decides; retries and resumptions are
@@ -66,6 +67,12 @@ internal sealed class QueueDelayShedder
     /// <summary>The last sign of progress (a timestamp): a call taken, or a call arriving in an empty queue.</summary>
     private long _lastProgress;
 
+    /// <summary>How long a cold service (no call has completed yet) may go without progress before it counts as stalled.</summary>
+    private readonly long _coldInterval;
+
+    /// <summary>1 once a call has completed: from then on a stall is an <see cref="_interval"/> without progress.</summary>
+    private int _warm;
+
     public QueueDelayShedder(TimeSpan target, TimeSpan interval, TimeProvider timeProvider)
     {
         Debug.Assert(target > TimeSpan.Zero && interval > TimeSpan.Zero, "Target and interval are positive.");
@@ -73,7 +80,14 @@ internal sealed class QueueDelayShedder
         _target = ToTimestampTicks(target, timeProvider.TimestampFrequency);
         _interval = ToTimestampTicks(interval, timeProvider.TimestampFrequency);
         _lastProgress = timeProvider.GetTimestamp();
+
+        // A cold service's first calls also open its connections (and shake hands over TLS); on a busy host or a far
+        // endpoint that alone can take longer than an interval, and a burst queued behind it is not an overload.
+        _coldInterval = _interval * ColdIntervals;
     }
+
+    /// <summary>How many intervals a cold service may go without progress before it counts as stalled.</summary>
+    public const int ColdIntervals = 10;
 
     /// <summary>True while the queue counts as overloaded (calls over the target are refused).</summary>
     public bool IsShedding => Volatile.Read(ref _phase) is Shedding or Falling;
@@ -115,6 +129,22 @@ internal sealed class QueueDelayShedder
     /// <summary>A call arrived in an empty queue: nothing was waiting, so the queue was not stalled.</summary>
     public void NoteArrivalInEmptyQueue() => Volatile.Write(ref _lastProgress, _timeProvider.GetTimestamp());
 
+    /// <summary>Notes that the service's endpoints changed: cold again until a call completes (new connections).</summary>
+    public void NoteCold()
+    {
+        Volatile.Write(ref _warm, 0);
+        Volatile.Write(ref _lastProgress, _timeProvider.GetTimestamp());
+    }
+
+    /// <summary>Notes that a call completed: the service is warm, so a stall is judged by one interval from now on.</summary>
+    public void NoteCompleted()
+    {
+        if (Volatile.Read(ref _warm) == 0)
+        {
+            Volatile.Write(ref _warm, 1);
+        }
+    }
+
     /// <summary>
     /// True when a queue holding <paramref name="live"/> calls has made no progress for a whole interval: the caller
     /// refuses a new call at once. Also marks the queue overloaded, so the calls that waited through the stall are
@@ -128,7 +158,7 @@ internal sealed class QueueDelayShedder
         }
 
         var now = _timeProvider.GetTimestamp();
-        if (now - Volatile.Read(ref _lastProgress) <= _interval)
+        if (now - Volatile.Read(ref _lastProgress) <= (Volatile.Read(ref _warm) != 0 ? _interval : _coldInterval))
         {
             return false;
         }

@@ -245,6 +245,7 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable, IPendingCall
     {
         var elapsed = _timeProvider.GetElapsedTime(call.StartTimestamp);
         call.Statistics?.RecordOutcome(error is null, elapsed);
+        _shedder?.NoteCompleted();
         if (error is OperationCanceledException)
         {
             Log.CallCanceled(_logger, ServiceName, call.Tool, call.Attempts);
@@ -261,6 +262,7 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable, IPendingCall
     {
         if (_endpoints.Swap(next))
         {
+            _shedder?.NoteCold();
             Log.EndpointChanged(_logger, ServiceName, next.Address);
         }
     }
@@ -271,6 +273,8 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable, IPendingCall
     {
         if (_endpoints.Replace(next))
         {
+            // New endpoints open their first connections under the calls waiting for them, as a cold start does.
+            _shedder?.NoteCold();
             Log.EndpointChanged(_logger, ServiceName, next[0].Address);
         }
 

@@ -96,6 +96,7 @@ public sealed class QueueDelayShedderTests
     [Fact]
     public void Stalled_AQueueWithCallsAndNoProgressForAnInterval_RefusesAndStartsShedding()
     {
+        _shedder.NoteCompleted();                  // a warm service: its first call has completed
         Advance(1000);
         Assert.False(_shedder.IsStalled(live: 0)); // an idle, empty queue is not stalled however long
 
@@ -109,6 +110,37 @@ public sealed class QueueDelayShedderTests
         Assert.True(Take(waitedMs: 101));
         Assert.False(_shedder.IsStalled(live: 2)); // that take was progress
         Assert.Equal(2, _shedder.ShedCount);       // the refused arrival and the refused take
+    }
+
+    [Fact]
+    public void Stalled_ColdService_GetsTenIntervalsBeforeItCountsAsStalled_ThenOneOnceACallCompleted()
+    {
+        _shedder.NoteArrivalInEmptyQueue();        // t0: the first call arrives; the worker is connecting
+        Advance(100 * QueueDelayShedder.ColdIntervals);
+        Assert.False(_shedder.IsStalled(live: 8)); // a burst queued behind a cold start is not an overload
+        Assert.False(_shedder.IsShedding);
+
+        _time.Advance(TimeSpan.FromTicks(1));
+        Assert.True(_shedder.IsStalled(live: 8));  // a service that never answers is still refused early
+
+        _shedder.NoteTaken();
+        _shedder.NoteCompleted();
+        Advance(100);
+        _time.Advance(TimeSpan.FromTicks(1));
+        Assert.True(_shedder.IsStalled(live: 1));  // warm: one interval without progress is a stall
+    }
+
+    [Fact]
+    public void Stalled_AfterAnEndpointChange_TheServiceIsColdAgainUntilACallCompletes()
+    {
+        _shedder.NoteCompleted();
+        _shedder.NoteCold();                       // new endpoints: first connections again
+        Advance(100 * QueueDelayShedder.ColdIntervals);
+        Assert.False(_shedder.IsStalled(live: 4));
+
+        _shedder.NoteCompleted();
+        Advance(1);
+        Assert.True(_shedder.IsStalled(live: 4));  // warm again, and still no take since the change
     }
 
     [Fact]

@@ -98,6 +98,7 @@ public sealed class QueueRefusalReasonTests
     public async Task ShedMode_StalledQueue_NewCallRefusedOnArrival_ReasonIsStalled()
     {
         await using var h = OneWorker(q => q.Capacity = 64);
+        (await h.Within(h.Call("warm").AsTask())).Dispose();                // a warm service: one call completed
         var gate = Gate(h, "t");
         var running = h.Call("t").AsTask();
         await h.Transport.WaitForAttemptAsync(h.Timeout);

@@ -86,6 +86,7 @@ public sealed class ServiceDispatcherShedTests
     public async Task StalledService_NewCallsAreRefusedAtOnceAfterAnInterval_AndQueuedOnesPastTheTargetWhenReached()
     {
         await using var h = OneWorker();
+        (await h.Within(h.Call("warm").AsTask())).Dispose();                    // a warm service: one call completed
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         h.Transport.Script("t", ScriptedTransport.Gated(gate.Task));
         var running = h.Call("t").AsTask();
@@ -108,6 +109,32 @@ public sealed class ServiceDispatcherShedTests
         (await h.Within(withinInterval)).Dispose();                             // waited 1 ms, under the target: run
         Assert.Equal(2, h.Transport.Attempts("t"));
         Assert.Equal(2, h.Dispatcher.GetDiagnostics().QueueRejections);
+    }
+
+    [Fact]
+    public async Task ColdService_ABurstQueuedBehindItsFirstConnect_IsNotShed_UntilTenIntervals()
+    {
+        await using var h = OneWorker();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        h.Transport.Script("t", ScriptedTransport.Gated(gate.Task));
+        var first = h.Call("t").AsTask();                                       // the worker is opening the first connection
+        await h.Transport.WaitForAttemptAsync(h.Timeout);
+        var burst = Enumerable.Range(0, 7).Select(_ => h.Call("t").AsTask()).ToList();
+
+        h.Time.Advance(TimeSpan.FromMilliseconds(101));                         // past one interval: a warm service would shed
+        var late = h.Call("t").AsTask();
+        Assert.False(late.IsCompleted);
+        Assert.All(burst, call => Assert.False(call.IsCompleted));
+
+        gate.SetResult();
+        (await h.Within(first)).Dispose();
+        foreach (var call in burst.Append(late))
+        {
+            (await h.Within(call)).Dispose();                                   // every call of the cold burst runs
+        }
+
+        Assert.Equal(9, h.Transport.Attempts("t"));
+        Assert.Equal(0, h.Dispatcher.GetDiagnostics().QueueRejections);
     }
 
     [Fact]
