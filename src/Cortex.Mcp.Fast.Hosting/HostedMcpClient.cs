@@ -22,7 +22,7 @@ internal sealed class HostedMcpClient : IAsyncDisposable
     private readonly Lock _reloadLock = new();
 
     /// <summary>The endpoints last registered from configuration; guarded by <see cref="_reloadLock"/>.</summary>
-    private Dictionary<string, Uri> _endpoints;
+    private Dictionary<string, Uri[]> _endpoints;
 
     /// <summary>Builds the client from the validated options of <paramref name="name"/>.</summary>
     /// <exception cref="OptionsValidationException">The options are invalid (when the host did not validate them at start).</exception>
@@ -32,7 +32,7 @@ internal sealed class HostedMcpClient : IAsyncDisposable
         _logger = loggerFactory?.CreateLogger<HostedMcpClient>() ?? NullLogger<HostedMcpClient>.Instance;
         var options = monitor.Get(name);
         Build = options.Build ?? throw new InvalidOperationException($"The options of MCP client '{name}' were not built.");
-        _endpoints = new Dictionary<string, Uri>(Build.Endpoints, StringComparer.Ordinal);
+        _endpoints = new Dictionary<string, Uri[]>(Build.Endpoints, StringComparer.Ordinal);
         Client = new NetworkMcpClient(Build.Options);
         if (options.Configuration is { } configuration && Build.ConfiguredDiscovery is { } discovery)
         {
@@ -68,7 +68,7 @@ internal sealed class HostedMcpClient : IAsyncDisposable
         {
             foreach (var (service, endpoint) in endpoints)
             {
-                if (!_endpoints.TryGetValue(service, out var old) || old != endpoint)
+                if (!_endpoints.TryGetValue(service, out var old) || !old.SequenceEqual(endpoint))
                 {
                     // The in-memory registry completes synchronously; its EndpointChanged moves the running service.
                     discovery.RegisterAsync(service, endpoint).AsTask().GetAwaiter().GetResult();

@@ -67,6 +67,58 @@ public sealed class HostedClientTests
     }
 
     [Fact]
+    public async Task EndpointsList_FromConfiguration_CallsGoToEveryEndpoint_AndAReloadChangesTheList()
+    {
+        await using var first = await TestMcpService.StartAsync(cancellationToken: Bounded());
+        await using var second = await TestMcpService.StartAsync(cancellationToken: Bounded());
+        await using var third = await TestMcpService.StartAsync(cancellationToken: Bounded());
+        using var host = Build(Settings(
+            ("Services:memory:Endpoints:0", first.BaseAddress.ToString()),
+            ("Services:memory:Endpoints:1", second.BaseAddress.ToString()),
+            ("Services:memory:Queue:FullMode", "Wait")));
+        await host.StartAsync(Bounded());
+        var client = host.Services.GetRequiredService<NetworkMcpClient>();
+        for (var i = 0; i < 40; i++)
+        {
+            using (await client.CallToolAsync("memory", "echo", s_args, cancellationToken: Bounded()))
+            {
+            }
+        }
+
+        // Balanced over both (each pick is between two idle endpoints: one of them getting none is ~2 in a trillion).
+        Assert.True(first.Counters.ToolRequests("echo") > 0 && second.Counters.ToolRequests("echo") > 0,
+            $"first {first.Counters.ToolRequests("echo")}, second {second.Counters.ToolRequests("echo")}");
+        Assert.Equal(40, first.Counters.ToolRequests("echo") + second.Counters.ToolRequests("echo"));
+
+        var configuration = (IConfigurationRoot)host.Services.GetRequiredService<IConfiguration>();
+        configuration["Mcp:Services:memory:Endpoints:0"] = third.BaseAddress.ToString();
+        configuration["Mcp:Services:memory:Endpoints:1"] = null;
+        configuration.Reload();
+        for (var i = 0; i < 10; i++)
+        {
+            using (await client.CallToolAsync("memory", "echo", s_args, cancellationToken: Bounded()))
+            {
+            }
+        }
+
+        Assert.Equal(10, third.Counters.ToolRequests("echo"));
+        Assert.Equal(40, first.Counters.ToolRequests("echo") + second.Counters.ToolRequests("echo"));
+        await host.StopAsync(Bounded());
+    }
+
+    [Fact]
+    public async Task EndpointAndEndpoints_Together_AreAStartUpErrorNamingTheService()
+    {
+        using var host = Build(Settings(
+            ("Services:memory:Endpoint", "http://127.0.0.1:9/"),
+            ("Services:memory:Endpoints:0", "http://127.0.0.1:10/")));
+
+        var error = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => host.StartAsync(Bounded()));
+
+        Assert.Contains("Mcp:Services:memory: set Endpoint or Endpoints, not both.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Reload_BadEndpoint_KeepsTheOldOne()
     {
         await using var service = await TestMcpService.StartAsync(cancellationToken: Bounded());

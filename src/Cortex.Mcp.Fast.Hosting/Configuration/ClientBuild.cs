@@ -13,7 +13,7 @@ internal sealed class ClientBuild
     public required InMemoryServiceDiscovery? ConfiguredDiscovery { get; init; }
 
     /// <summary>Gets the endpoints from configuration, by service name.</summary>
-    public required IReadOnlyDictionary<string, Uri> Endpoints { get; init; }
+    public required IReadOnlyDictionary<string, Uri[]> Endpoints { get; init; }
 
     /// <summary>Gets the share of queue capacity at which a service's health check reports Degraded.</summary>
     public required double QueueThreshold { get; init; }

@@ -23,7 +23,7 @@ internal static class ClientOptionsBuilder
     {
         var errors = new List<string>();
         var options = new NetworkMcpClientOptions { TimeProvider = timeProvider, LoggerFactory = loggerFactory, MeterFactory = meterFactory };
-        var endpoints = new Dictionary<string, Uri>(StringComparer.Ordinal);
+        var endpoints = new Dictionary<string, Uri[]>(StringComparer.Ordinal);
         var threshold = hosting.HealthQueueThreshold;
         var config = hosting.Configuration;
         if (config is not null)
@@ -35,14 +35,26 @@ internal static class ClientOptionsBuilder
             {
                 var serviceOptions = new McpServiceOptions();
                 Apply(defaults, serviceOptions, errors: null, endpoint: null); // its errors are reported once, above
-                Apply(service, serviceOptions, errors, uri => endpoints[service.Key] = uri);
+                var serviceEndpoints = new List<Uri>();
+                Apply(service, serviceOptions, errors, serviceEndpoints.Add);
+                if (serviceEndpoints.Count > 0)
+                {
+                    endpoints[service.Key] = [.. serviceEndpoints];
+                }
+
                 options.Services[service.Key] = serviceOptions;
             }
 
             threshold = ReadThreshold(config.GetSection(HealthKey), threshold, errors);
         }
 
-        var discovery = new InMemoryServiceDiscovery(endpoints);
+        var discovery = new InMemoryServiceDiscovery();
+        foreach (var (service, serviceEndpoints) in endpoints)
+        {
+            // The in-memory registry completes synchronously.
+            discovery.RegisterAsync(service, serviceEndpoints).AsTask().GetAwaiter().GetResult();
+        }
+
         options.Discovery = discovery;
         foreach (var configure in hosting.ConfigureClient)
         {
@@ -82,19 +94,46 @@ internal static class ClientOptionsBuilder
     }
 
     /// <summary>Reads only the endpoints (for a configuration reload), with their errors.</summary>
-    public static Dictionary<string, Uri> ReadEndpoints(IConfiguration config, List<string> errors)
+    public static Dictionary<string, Uri[]> ReadEndpoints(IConfiguration config, List<string> errors)
     {
-        var endpoints = new Dictionary<string, Uri>(StringComparer.Ordinal);
+        var endpoints = new Dictionary<string, Uri[]>(StringComparer.Ordinal);
         foreach (var service in config.GetSection(ServicesKey).GetChildren())
         {
-            var section = service.GetSection(ServiceSettings.EndpointKey);
-            if (section.Value is { Length: > 0 } value && ParseEndpoint(service.Key, section.Path, value, errors) is { } uri)
+            var found = new List<Uri>();
+            ReadEndpoints(service, errors, found.Add);
+            if (found.Count > 0)
             {
-                endpoints[service.Key] = uri;
+                endpoints[service.Key] = [.. found];
             }
         }
 
         return endpoints;
+    }
+
+    /// <summary>A service's endpoints: <c>Endpoint</c> (one) or <c>Endpoints</c> (a list), never both.</summary>
+    private static void ReadEndpoints(IConfigurationSection service, List<string> errors, Action<Uri> endpoint)
+    {
+        var one = service.GetSection(ServiceSettings.EndpointKey);
+        var many = service.GetSection(ServiceSettings.EndpointsKey).GetChildren().ToList();
+        if (one.Value is { Length: > 0 } && many.Count > 0)
+        {
+            errors.Add($"{service.Path}: set {ServiceSettings.EndpointKey} or {ServiceSettings.EndpointsKey}, not both.");
+            return;
+        }
+
+        if (one.Value is { Length: > 0 } value && ParseEndpoint(service.Key, one.Path, value, errors) is { } uri)
+        {
+            endpoint(uri);
+        }
+
+        foreach (var item in many)
+        {
+            // An empty item (JSON null, or a key cleared on reload) is no endpoint.
+            if (item.Value is { Length: > 0 } each && ParseEndpoint(service.Key, item.Path, each, errors) is { } eachUri)
+            {
+                endpoint(eachUri);
+            }
+        }
     }
 
     /// <summary>Applies every value under <paramref name="section"/> to <paramref name="target"/> through its
@@ -116,14 +155,9 @@ internal static class ClientOptionsBuilder
             }
 
             var key = $"{section.Path}:{relativeKey}";
-            if (endpoint is not null && relativeKey.Equals(ServiceSettings.EndpointKey, StringComparison.OrdinalIgnoreCase))
+            if (endpoint is not null && IsEndpointKey(relativeKey))
             {
-                if (value.Length > 0 && ParseEndpoint(section.Key, key, value, errors ?? []) is { } uri)
-                {
-                    endpoint(uri);
-                }
-
-                continue;
+                continue; // read once below, with the rule that a service has one form or the other
             }
 
             if (!ServiceSettings.TryGetApplier(relativeKey, out var apply))
@@ -152,7 +186,16 @@ internal static class ClientOptionsBuilder
                 errors?.Add($"{key}: {shown} is out of range: {RuleMessage(ex)}");
             }
         }
+
+        if (endpoint is not null)
+        {
+            ReadEndpoints(section, errors ?? [], endpoint);
+        }
     }
+
+    private static bool IsEndpointKey(string relativeKey) =>
+        relativeKey.Equals(ServiceSettings.EndpointKey, StringComparison.OrdinalIgnoreCase)
+        || relativeKey.StartsWith(ServiceSettings.EndpointsKey + ":", StringComparison.OrdinalIgnoreCase);
 
     private static Uri? ParseEndpoint(string service, string key, string value, List<string> errors)
     {

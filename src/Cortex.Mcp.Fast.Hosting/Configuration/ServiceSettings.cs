@@ -17,6 +17,9 @@ internal static class ServiceSettings
     /// <summary>The key of a service's endpoint (services only, not <c>Defaults</c>).</summary>
     public const string EndpointKey = "Endpoint";
 
+    /// <summary>The key of a service's endpoint list (<c>Endpoints:0</c>, <c>Endpoints:1</c>…), instead of <see cref="EndpointKey"/>.</summary>
+    public const string EndpointsKey = "Endpoints";
+
     /// <summary>The settings by key, compared case-insensitively like every configuration key.</summary>
     public static readonly IReadOnlyDictionary<string, Action<McpServiceOptions, string>> Appliers =
         new Dictionary<string, Action<McpServiceOptions, string>>(StringComparer.OrdinalIgnoreCase)

@@ -67,7 +67,7 @@ public sealed class BindingTests
         var build = BuildOf(host.Services);
         var o = build.For("memory");
         Assert.Same(o, build.Options.Services["memory"]);
-        Assert.Equal(new Uri("http://127.0.0.1:9/api/mcp"), build.Endpoints["memory"]);
+        Assert.Equal([new Uri("http://127.0.0.1:9/api/mcp")], build.Endpoints["memory"]);
         Assert.Equal(new Uri("http://127.0.0.1:9/api/mcp"), await build.Options.Discovery.ResolveAsync("memory"));
         Assert.Equal(McpProtocol.StreamableHttp, o.Protocol);
         Assert.Equal(TimeSpan.FromSeconds(12), o.CallTimeout);
