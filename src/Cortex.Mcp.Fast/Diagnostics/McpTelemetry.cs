@@ -45,7 +45,7 @@ public static class McpTelemetry
     /// <see cref="Activity.Current"/> once it knows the session; an activity of another source (the caller's own, or
     /// none because nobody listens) is left alone.
     /// </summary>
-    /// <remarks>Without a listener: one thread-static read, no allocation. Called per attempt, so a renewed session
+    /// <remarks>Without a listener: one <see cref="Activity.Current"/> read (an async-local), no allocation. Called per attempt, so a renewed session
     /// overwrites the tags of the lost one.</remarks>
     internal static void TagSession(string? sessionId, string protocolVersion)
     {
