@@ -20,5 +20,15 @@ public abstract class CallScenario : IAsyncDisposable
 
     public abstract ValueTask CallAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Called by the runner before each warm-up and measurement of this scenario, outside the measured window: a
+    /// contender that turns on something process-wide (an OpenTelemetry listener) does it here, so that it is on
+    /// only while this contender runs.
+    /// </summary>
+    public virtual ValueTask BeginRoundAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    /// <summary>Called by the runner after each warm-up and measurement, even a failed one: undoes <see cref="BeginRoundAsync"/>.</summary>
+    public virtual ValueTask EndRoundAsync() => ValueTask.CompletedTask;
+
     public abstract ValueTask DisposeAsync();
 }

@@ -45,7 +45,7 @@ public static class HeadlineRunner
                 {
                     progress.Note($"warm-up · {name} C={concurrency}");
                     await using var scenario = await Scenarios.CreateAsync(name, endpoints, concurrency, cancellationToken).ConfigureAwait(false);
-                    await ClosedLoopRunner.RunAsync(scenario, concurrency, TimeSpan.Zero, settings.Warmup * 2, cancellationToken).ConfigureAwait(false);
+                    await RunRoundAsync(scenario, concurrency, TimeSpan.Zero, settings.Warmup * 2, cancellationToken).ConfigureAwait(false);
                 }
             }
 
@@ -53,7 +53,7 @@ public static class HeadlineRunner
             {
                 progress.Step($"round {round + 1}/{settings.Rounds} · {name} C={concurrency}");
                 await using var scenario = await Scenarios.CreateAsync(name, endpoints, concurrency, cancellationToken).ConfigureAwait(false);
-                var result = await ClosedLoopRunner.RunAsync(scenario, concurrency, settings.Warmup, settings.Duration, cancellationToken).ConfigureAwait(false);
+                var result = await RunRoundAsync(scenario, concurrency, settings.Warmup, settings.Duration, cancellationToken).ConfigureAwait(false);
                 Add(results, (name, concurrency), result);
             }
         }
@@ -103,6 +103,20 @@ public static class HeadlineRunner
             machine, settings.Rounds, settings.Duration, summaries,
             sse.Select(p => new SseResult(p.Key, Median(p.Value, r => r.MegabytesPerSecond), Median(p.Value, r => r.EventsPerSecond), Median(p.Value, r => r.AllocatedBytesPerEvent))).ToList(),
             breaker.Select(p => new BreakerResult(p.Key, Median(p.Value, r => r.NanosecondsPerOperation), Median(p.Value, r => r.AllocatedBytesPerOperation))).ToList());
+    }
+
+    /// <summary>One closed-loop run between the scenario's round hooks (process-wide listeners on only for it).</summary>
+    private static async Task<RunResult> RunRoundAsync(CallScenario scenario, int concurrency, TimeSpan warmup, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        await scenario.BeginRoundAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await ClosedLoopRunner.RunAsync(scenario, concurrency, warmup, duration, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await scenario.EndRoundAsync().ConfigureAwait(false);
+        }
     }
 
     private static void Add<TKey, TValue>(Dictionary<TKey, List<TValue>> map, TKey key, TValue value)

@@ -23,6 +23,7 @@ public static partial class Scenarios
     [
         "cortex-rest", "cortex-rest-direct", "raw-httpclient", "raw-socket", "httpclient-polly", "cortex-mcp", "cortex-mcp-direct", "mcp-sdk",
         "cortex-mcp-sdkserver", "cortex-mcp-sdkserver-direct", "mcp-sdk-sdkserver", "raw-httpclient-mcp-sdkserver",
+        "cortex-rest-otel", "cortex-mcp-otel",
     ];
 
     /// <summary>True for the contenders that call the official C# SDK server (the service process must host it).</summary>
@@ -37,6 +38,10 @@ public static partial class Scenarios
         // The goal for MCP on the direct engine: no more CPU per call than a raw HttpClient REST call.
         "cortex-mcp-direct" => "raw-httpclient",
         "cortex-mcp-sdkserver" or "cortex-mcp-sdkserver-direct" or "mcp-sdk-sdkserver" => "raw-httpclient-mcp-sdkserver",
+
+        // The cost of turning OpenTelemetry on: against the same calls with no listener.
+        "cortex-rest-otel" => "cortex-rest",
+        "cortex-mcp-otel" => "cortex-mcp",
         _ => name,
     };
 
@@ -54,6 +59,8 @@ public static partial class Scenarios
         "cortex-mcp-sdkserver-direct" => await CortexScenario.CreateAsync(name, SdkServer(endpoints), McpProtocol.StreamableHttp, HttpEngineKind.Direct, concurrency, cancellationToken).ConfigureAwait(false),
         "mcp-sdk-sdkserver" => await SdkScenario.CreateAsync(name, SdkServer(endpoints), concurrency, cancellationToken).ConfigureAwait(false),
         "raw-httpclient-mcp-sdkserver" => new RawMcpHttpClientScenario(SdkServer(endpoints), concurrency),
+        "cortex-rest-otel" => new OpenTelemetryScenario(name, await CreateAsync("cortex-rest", endpoints, concurrency, cancellationToken).ConfigureAwait(false)),
+        "cortex-mcp-otel" => new OpenTelemetryScenario(name, await CreateAsync("cortex-mcp", endpoints, concurrency, cancellationToken).ConfigureAwait(false)),
         _ => throw new ArgumentException($"Unknown scenario '{name}'. Known: {string.Join(", ", All)}.", nameof(name)),
     };
 

@@ -14,6 +14,8 @@ internal static class McpSemanticConventions
     // Attributes of the conventions.
     public const string MethodName = "mcp.method.name";
     public const string ResourceUri = "mcp.resource.uri";
+    public const string SessionId = "mcp.session.id";
+    public const string ProtocolVersion = "mcp.protocol.version";
     public const string ToolName = "gen_ai.tool.name";
     public const string PromptName = "gen_ai.prompt.name";
     public const string OperationName = "gen_ai.operation.name";

@@ -39,6 +39,31 @@ public static class McpTelemetry
     internal static KeyValuePair<string, object?> ServiceTag(string service) => new(S.Service, service);
 
     /// <summary>
+    /// Tags the operation's span with the MCP session it runs on: <c>mcp.session.id</c> (when the server gave one)
+    /// and <c>mcp.protocol.version</c>. The worker (tool calls) and <see cref="ServiceTelemetry.StartOperation"/>
+    /// (other operations) make the span current around each attempt, so the transport finds it in
+    /// <see cref="Activity.Current"/> once it knows the session; an activity of another source (the caller's own, or
+    /// none because nobody listens) is left alone.
+    /// </summary>
+    /// <remarks>Without a listener: one <see cref="Activity.Current"/> read (an async-local), no allocation. Called per attempt, so a renewed session
+    /// overwrites the tags of the lost one.</remarks>
+    internal static void TagSession(string? sessionId, string protocolVersion)
+    {
+        var activity = Activity.Current;
+        if (activity is null || !ReferenceEquals(activity.Source, ActivitySource) || !activity.IsAllDataRequested)
+        {
+            return;
+        }
+
+        if (sessionId is not null)
+        {
+            activity.SetTag(S.SessionId, sessionId);
+        }
+
+        activity.SetTag(S.ProtocolVersion, protocolVersion);
+    }
+
+    /// <summary>
     /// A hook for <see cref="Resilience.CircuitBreaker"/>'s <c>onTransition</c> that records every state change of
     /// <paramref name="service"/>'s breaker on the static meter (<see cref="RecordBreakerTransition"/>).
     /// </summary>

@@ -13,8 +13,9 @@ namespace Cortex.Mcp.Fast.Diagnostics;
 /// <remarks>
 /// <para>Cost without listeners: one <see cref="System.Diagnostics.Metrics.Instrument.Enabled"/> read and one
 /// <see cref="ActivitySource.HasListeners"/> call per operation; no tag list is built and nothing is allocated.</para>
-/// <para>Not recorded: <c>mcp.session.id</c> and <c>mcp.protocol.version</c> (the transports do not expose them yet);
-/// <c>mcp.resource.uri</c> goes on spans only, never on metrics (cardinality).</para>
+/// <para>Streamable HTTP operations also carry <c>mcp.session.id</c> (when the server gave one) and
+/// <c>mcp.protocol.version</c> on their spans, set by the transport (<see cref="McpTelemetry.TagSession"/>);
+/// those and <c>mcp.resource.uri</c> go on spans only, never on metrics (cardinality).</para>
 /// </remarks>
 internal sealed class ServiceTelemetry
 {

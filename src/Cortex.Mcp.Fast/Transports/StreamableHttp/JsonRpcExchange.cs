@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using Cortex.Mcp.Fast.Diagnostics;
 using Cortex.Mcp.Fast.Errors;
 using Cortex.Mcp.Fast.Transports.Http;
 using Cortex.Mcp.Fast.Transports.Streams;
@@ -63,6 +64,12 @@ internal sealed class JsonRpcExchange
     public async ValueTask<bool> SendAsync(McpSession session, McpPendingRequest request, ReadOnlyMemory<byte> body, string method, string? name, bool captureSessionId, CancellationToken cancellationToken, KeyValuePair<string, string>[]? callHeaders = null)
     {
         callHeaders = CallHeaders.Check(callHeaders, _auth is not null, _options.Http.Headers);
+        if (!session.IsHandshake)
+        {
+            // The handshake's version is only proposed and its session id not yet given; the request that follows it tags the span.
+            McpTelemetry.TagSession(session.SessionId, session.ProtocolVersion);
+        }
+
         var refreshed = false;
         while (true)
         {

@@ -23,7 +23,7 @@ internal sealed class McpSession
         Writers = new DefaultObjectPool<JsonRpcRequestWriter>(new WriterPolicy(identity, protocolVersion), 64);
     }
 
-    /// <summary>The server's session id (validated: visible ASCII, bounded), or null. Never logged.</summary>
+    /// <summary>The server's session id (validated: visible ASCII, bounded), or null. Never logged; on traced spans as <c>mcp.session.id</c>.</summary>
     public string? SessionId { get; }
 
     /// <summary>The negotiated revision, sent as <c>MCP-Protocol-Version</c>.</summary>
