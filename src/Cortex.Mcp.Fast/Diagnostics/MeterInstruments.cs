@@ -107,7 +107,7 @@ internal sealed class MeterInstruments
         {
             foreach (var dispatcher in client.Services)
             {
-                var current = McpTelemetry.BreakerStateName(dispatcher.Endpoint.Breaker.State);
+                var current = McpTelemetry.BreakerStateName(dispatcher.BreakerState);
                 var tags = dispatcher.Telemetry.ObservationTags(dispatcher.Endpoint.Address);
                 foreach (var state in s_breakerStates)
                 {
