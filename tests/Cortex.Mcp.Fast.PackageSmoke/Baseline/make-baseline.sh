@@ -11,7 +11,7 @@ set -euo pipefail
 packages=$1 version=$2
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
-for id in Cortex.Mcp.Fast Cortex.Mcp.Fast.Hosting; do
+for id in Cortex.Mcp.Fast Cortex.Mcp.Fast.Hosting Cortex.Mcp.Fast.ServiceDiscovery; do
   python3 - "$packages/$id.$version.nupkg" "$here/$id.$version.nupkg" "$repo/src/$id/obj/Release" <<'PY'
 import sys, zipfile, os, re
 source, target, obj = sys.argv[1:4]
