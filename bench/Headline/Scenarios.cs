@@ -91,6 +91,7 @@ public static partial class Scenarios
             return new CortexScenario(name, BaselineOf(name), client);
         }
 
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
         public override async ValueTask CallAsync(CancellationToken cancellationToken)
         {
             using var result = await _client.CallToolAsync("bench", "echo", s_arguments, null, cancellationToken).ConfigureAwait(false);
@@ -112,6 +113,7 @@ public static partial class Scenarios
             _uri = new Uri(restBase, "tool/echo");
         }
 
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
         public override async ValueTask CallAsync(CancellationToken cancellationToken)
         {
             using var content = new ByteArrayContent(s_arguments);
@@ -150,6 +152,7 @@ public static partial class Scenarios
             _uri = new Uri(restBase, "tool/echo");
         }
 
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
         public override async ValueTask CallAsync(CancellationToken cancellationToken)
         {
             var http = _factory.CreateClient("bench");
@@ -198,6 +201,7 @@ public static partial class Scenarios
             return new SdkScenario(name, client, http);
         }
 
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
         public override async ValueTask CallAsync(CancellationToken cancellationToken)
         {
             var result = await _client.CallToolAsync("echo", s_sdkArguments, cancellationToken: cancellationToken).ConfigureAwait(false);

@@ -31,7 +31,7 @@ internal sealed class LoadPhase : IDisposable
     private long _firstNotSent = long.MinValue;
     private readonly CancellationTokenSource _callCancellation = new();
     private readonly Recorder _recorder = new(1, LoadRunner.HighestTrackableMicros, LoadRunner.SignificantDigits, (id, low, high, digits) => new LongConcurrentHistogram(id, low, high, digits));
-    private readonly List<HistogramBase> _intervals = [];
+    private readonly List<CompactInterval> _intervals = [];
     private DateTimeOffset _startUtc;
     private long _intervalStart;
     private long _completedAtLastInterval;
@@ -56,7 +56,7 @@ internal sealed class LoadPhase : IDisposable
 
     public LongHistogram Total { get; } = new(1, LoadRunner.HighestTrackableMicros, LoadRunner.SignificantDigits);
 
-    public IReadOnlyList<HistogramBase> Intervals => _intervals;
+    public IReadOnlyList<CompactInterval> Intervals => _intervals;
 
     public void Begin(long start, DateTimeOffset startUtc)
     {
@@ -190,7 +190,7 @@ internal sealed class LoadPhase : IDisposable
         _intervalStart = Math.Max(_intervalStart, end);
         lock (_lock)
         {
-            _intervals.Add(interval);
+            _intervals.Add(new CompactInterval(interval));
             Total.Add(interval);
         }
 

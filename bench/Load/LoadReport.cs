@@ -152,7 +152,25 @@ public static class LoadReport
         using var utf16 = new MemoryStream();
         using (var writer = new HistogramLogWriter(utf16))
         {
-            writer.Write(result.StartUtc.UtcDateTime, [.. result.Intervals]);
+            // One histogram expanded at a time: the header with the first interval, then each next one appended.
+            var scratch = new LongHistogram(1, LoadRunner.HighestTrackableMicros, LoadRunner.SignificantDigits);
+            if (result.Intervals.Count == 0)
+            {
+                writer.Write(result.StartUtc.UtcDateTime);
+            }
+
+            for (var i = 0; i < result.Intervals.Count; i++)
+            {
+                var interval = result.Intervals[i].ExpandInto(scratch);
+                if (i == 0)
+                {
+                    writer.Write(result.StartUtc.UtcDateTime, interval);
+                }
+                else
+                {
+                    writer.Append(interval);
+                }
+            }
         }
 
         var text = DecodeWithBom(utf16.ToArray());

@@ -62,7 +62,7 @@ public sealed class LoadResult
     public required IReadOnlyList<LoadErrorCount> ErrorCounts { get; init; }
 
     /// <summary>The same latencies split in consecutive intervals, each with its start and end time stamps.</summary>
-    public required IReadOnlyList<HistogramBase> Intervals { get; init; }
+    public required IReadOnlyList<CompactInterval> Intervals { get; init; }
 
     /// <summary>Failed + not sent + abandoned.</summary>
     public long Errors => Failed + NotSent + Abandoned;
