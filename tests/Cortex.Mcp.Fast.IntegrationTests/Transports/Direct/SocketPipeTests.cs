@@ -143,6 +143,42 @@ public sealed class SocketPipeTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task ReadAhead_IdleCheckIsFree_ThenTheNextBytesArriveIntoIt()
+    {
+        using var cts = TestHttp.Deadline();
+        var reader = new SocketPipeReader(_client);
+        reader.StartReadAhead();
+        Assert.False(reader.TryRead(out _));        // idle and quiet: no bytes, no system call
+
+        await _server.SendAsync("HTTP/1.1 204 No Content\r\n\r\n"u8.ToArray(), cts.Token);
+        ReadResult response = await ReadAtLeastAsync(reader, 25, cts.Token);
+        Assert.Equal("HTTP/1.1 204 No Content\r\n\r\n"u8.ToArray(), response.Buffer.ToArray());
+        reader.AdvanceTo(response.Buffer.End);
+
+        // Idle again: a close while idle completes the read-ahead, and every check after it sees the end.
+        reader.StartReadAhead();
+        _server.Shutdown(SocketShutdown.Send);
+        ReadResult closed = await reader.ReadAsync(cts.Token);
+        Assert.True(reader.TryRead(out ReadResult again) && again.IsCompleted);
+        Assert.True(closed.IsCompleted);
+        reader.Complete();
+    }
+
+    [Fact]
+    public async Task ReadAhead_ReadCanceled_EndsAsCanceled()
+    {
+        using var cts = TestHttp.Deadline();
+        var reader = new SocketPipeReader(_client);
+        reader.StartReadAhead();
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cts.Token);
+        ValueTask<ReadResult> pending = reader.ReadAsync(cancel.Token);
+        Assert.False(pending.IsCompleted);
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await pending);
+        reader.Complete();
+    }
+
+    [Fact]
     public async Task Read_Canceled_EndsAsCanceledWithoutBytes()
     {
         using var cts = TestHttp.Deadline();

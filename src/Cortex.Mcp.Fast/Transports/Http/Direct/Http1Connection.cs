@@ -415,9 +415,14 @@ internal sealed partial class Http1Connection : IHttp1PooledConnection
         _state = _head.KeepAlive ? State.Idle : State.Broken;
         if (_state == State.Idle && (_socketInput is not null ? _socketInput.HasUnconsumedBytes : !IsQuiet()))
         {
-            // Over a bare socket only what already arrived is checked here: the pool asks the socket itself when
-            // it lends the connection again, one system call per request instead of two.
+            // Over a bare socket only what already arrived is checked here; the receive started below tells the
+            // pool, for free, whether anything arrives while the connection is idle.
             _state = State.Broken;
+        }
+
+        if (_state == State.Idle)
+        {
+            _socketInput?.StartReadAhead();
         }
     }
 

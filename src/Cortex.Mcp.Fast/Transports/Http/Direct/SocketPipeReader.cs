@@ -44,6 +44,10 @@ internal sealed class SocketPipeReader : PipeReader
     private bool _cancelRequested;
     private int _state;
 
+    /// <summary>The receive started when the connection went idle (see <see cref="StartReadAhead"/>).</summary>
+    private ValueTask<int> _readAhead;
+    private bool _readAheadPending;
+
     public SocketPipeReader(Socket socket)
     {
         _socket = socket;
@@ -52,6 +56,28 @@ internal sealed class SocketPipeReader : PipeReader
 
     /// <summary>Gets a value indicating whether bytes were received and not yet consumed.</summary>
     public bool HasUnconsumedBytes => _end > _start;
+
+    /// <summary>
+    /// Starts receiving while the connection is idle, as <c>SocketsHttpHandler</c> does: the next response arrives into
+    /// this receive, and until then an idle check is free (a receive that completed means the server closed, reset or
+    /// sent stray bytes) instead of a <see cref="Socket.Poll(int, SelectMode)"/> system call per request.
+    /// </summary>
+    /// <remarks>Only with nothing unconsumed and no receive in flight; a read then awaits it (a cancelled read closes
+    /// the socket, since the receive itself cannot be cancelled: the connection is not reused after a cancelled read).</remarks>
+    public void StartReadAhead()
+    {
+        if (_readAheadPending || _finReceived || _end > _start || Interlocked.CompareExchange(ref _state, Receiving, Idle) != Idle)
+        {
+            return;
+        }
+
+        _start = _end = _examined = 0;
+        // Kept, and consumed exactly once: by TryRead when it completed, or by the next read.
+#pragma warning disable CA2012
+        _readAhead = _socket.ReceiveAsync(_buffer.AsMemory(), SocketFlags.None, CancellationToken.None);
+#pragma warning restore CA2012
+        _readAheadPending = true;
+    }
 
     public override bool TryRead(out ReadResult result)
     {
@@ -65,6 +91,19 @@ internal sealed class SocketPipeReader : PipeReader
 
         if (_end > _examined || _finReceived)
         {
+            result = Current(isCanceled: false);
+            return true;
+        }
+
+        if (_readAheadPending)
+        {
+            if (!_readAhead.IsCompleted)
+            {
+                result = default;
+                return false;
+            }
+
+            Received(TakeReadAhead());
             result = Current(isCanceled: false);
             return true;
         }
@@ -97,7 +136,7 @@ internal sealed class SocketPipeReader : PipeReader
             return new ValueTask<ReadResult>(Current(isCanceled: false));
         }
 
-        return ReceiveAsync(cancellationToken);
+        return _readAheadPending ? AwaitReadAheadAsync(cancellationToken) : ReceiveAsync(cancellationToken);
     }
 
     public override void AdvanceTo(SequencePosition consumed) => AdvanceTo(consumed, consumed);
@@ -116,7 +155,7 @@ internal sealed class SocketPipeReader : PipeReader
         if (_start == _end)
         {
             _start = _end = _examined = 0;
-            if (_buffer.Length > GrowLimit)
+            if (_buffer.Length > GrowLimit && !_readAheadPending)
             {
                 Replace(InitialSize, keep: 0);
             }
@@ -164,6 +203,66 @@ internal sealed class SocketPipeReader : PipeReader
         }
 
         return Current(canceled);
+    }
+
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
+    private async ValueTask<ReadResult> AwaitReadAheadAsync(CancellationToken cancellationToken)
+    {
+        int received = 0;
+        if (_readAhead.IsCompleted)
+        {
+            received = TakeReadAhead();
+        }
+        else
+        {
+            // The receive was started without a token; a cancelled read closes the socket to end it.
+            using CancellationTokenRegistration registration = cancellationToken.CanBeCanceled
+                ? cancellationToken.UnsafeRegister(static socket => ((Socket)socket!).Dispose(), _socket)
+                : default;
+            try
+            {
+                received = await _readAhead.ConfigureAwait(false);
+            }
+            catch (Exception) when (cancellationToken.IsCancellationRequested)
+            {
+                // Observed below, as the cancellation it is.
+            }
+            finally
+            {
+                ClearReadAhead();
+            }
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        ThrowIfRetired();
+        Received(received);
+        bool canceled = Volatile.Read(ref _cancelRequested);
+        if (canceled)
+        {
+            Volatile.Write(ref _cancelRequested, false);
+        }
+
+        return Current(canceled);
+    }
+
+    /// <summary>The completed read-ahead's byte count (or its exception); the reader is idle again.</summary>
+    private int TakeReadAhead()
+    {
+        try
+        {
+            return _readAhead.GetAwaiter().GetResult();
+        }
+        finally
+        {
+            ClearReadAhead();
+        }
+    }
+
+    private void ClearReadAhead()
+    {
+        _readAheadPending = false;
+        _readAhead = default;
+        Interlocked.CompareExchange(ref _state, Idle, Receiving);
     }
 
     private void Received(int received)
