@@ -48,6 +48,7 @@ public sealed class QueueAdmissionLinearizabilityTests(ITestOutputHelper output)
         private readonly CancellationTokenSource[] _callers = new CancellationTokenSource[Calls];
         private readonly int[] _arrived = new int[Calls];
         private int _faults;
+        private int _releasing; // operations that may be handing a slot over right now (a take or a cancel)
 
         public Actual(int capacity, bool broken)
         {
@@ -93,10 +94,35 @@ public sealed class QueueAdmissionLinearizabilityTests(ITestOutputHelper output)
         }
 
         /// <summary>A worker reads the call and starts it (leaving the queue gives its slot to a waiter).</summary>
-        public void Take(int i) => _calls[i].TryStart(_versions[i]);
+        /// <remarks>
+        /// A real worker reads calls from the channel, and a waiter handed a slot is written there only after the
+        /// hand-over ends, so a worker never sees the moment between "the slot's holder left" and "the waiter was
+        /// admitted" (cancelling or starting one call, then admitting another, is two steps). Take stands for that
+        /// read: when its call has arrived but is not queued yet, it waits for hand-overs in flight to finish and
+        /// looks once more — the race between starting and ending the same call stays fully exposed.
+        /// </remarks>
+        public void Take(int i)
+        {
+            Interlocked.Increment(ref _releasing);
+            var started = _calls[i].TryStart(_versions[i]);
+            Interlocked.Decrement(ref _releasing);
+            if (started || Volatile.Read(ref _arrived[i]) == 0)
+            {
+                return;
+            }
+
+            var spin = new SpinWait();
+            for (var turns = 0; Volatile.Read(ref _releasing) != 0 && turns < 100_000; turns++)
+            {
+                spin.SpinOnce();
+            }
+
+            _calls[i].TryStart(_versions[i]);
+        }
 
         public void Cancel(int i)
         {
+            Interlocked.Increment(ref _releasing);
             try
             {
                 // A second concurrent Cancel of one source returns before the first has run its callbacks (that is
@@ -109,6 +135,10 @@ public sealed class QueueAdmissionLinearizabilityTests(ITestOutputHelper output)
             catch (Exception)
             {
                 Interlocked.Increment(ref _faults);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _releasing);
             }
         }
 
