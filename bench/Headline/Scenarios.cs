@@ -23,7 +23,7 @@ public static partial class Scenarios
     [
         "cortex-rest", "cortex-rest-direct", "raw-httpclient", "raw-socket", "httpclient-polly", "cortex-mcp", "cortex-mcp-direct", "mcp-sdk",
         "cortex-mcp-sdkserver", "cortex-mcp-sdkserver-direct", "mcp-sdk-sdkserver", "raw-httpclient-mcp-sdkserver",
-        "cortex-rest-otel", "cortex-mcp-otel",
+        "cortex-rest-otel", "cortex-mcp-otel", "cortex-rest-direct-nohandoff",
     ];
 
     /// <summary>True for the contenders that call the official C# SDK server (the service process must host it).</summary>
@@ -33,6 +33,9 @@ public static partial class Scenarios
     public static string BaselineOf(string name) => name switch
     {
         "cortex-rest" or "cortex-rest-direct" or "httpclient-polly" or "raw-socket" => "raw-httpclient",
+
+        // What the worker's hand-off of its thread to the caller saves: the same client with it turned off.
+        "cortex-rest-direct-nohandoff" => "cortex-rest-direct",
         "cortex-mcp" => "mcp-sdk",
 
         // The goal for MCP on the direct engine: no more CPU per call than a raw HttpClient REST call.
@@ -49,6 +52,7 @@ public static partial class Scenarios
     {
         "cortex-rest" => await CortexScenario.CreateAsync(name, endpoints.RestBase, McpProtocol.Rest, HttpEngineKind.SocketsHttpHandler, concurrency, cancellationToken).ConfigureAwait(false),
         "cortex-rest-direct" => await CortexScenario.CreateAsync(name, endpoints.RestBase, McpProtocol.Rest, HttpEngineKind.Direct, concurrency, cancellationToken).ConfigureAwait(false),
+        "cortex-rest-direct-nohandoff" => await WithoutHandOffAsync(() => CortexScenario.CreateAsync(name, endpoints.RestBase, McpProtocol.Rest, HttpEngineKind.Direct, concurrency, cancellationToken)).ConfigureAwait(false),
         "raw-httpclient" => new RawHttpClientScenario(endpoints.RestBase, concurrency),
         "raw-socket" => new RawSocketScenario(endpoints.RestBase),
         "httpclient-polly" => new PollyHttpClientScenario(endpoints.RestBase, concurrency),
@@ -63,6 +67,22 @@ public static partial class Scenarios
         "cortex-mcp-otel" => new OpenTelemetryScenario(name, await CreateAsync("cortex-mcp", endpoints, concurrency, cancellationToken).ConfigureAwait(false)),
         _ => throw new ArgumentException($"Unknown scenario '{name}'. Known: {string.Join(", ", All)}.", nameof(name)),
     };
+
+    /// <summary>Creates a client whose services start with the completion hand-off off (the switch is read when a
+    /// service starts, and ConnectAsync starts it).</summary>
+    private static async Task<CallScenario> WithoutHandOffAsync(Func<Task<CallScenario>> create)
+    {
+        const string Switch = Cortex.Mcp.Fast.Dispatch.ServiceDispatcher.DisableCompletionHandOffSwitch;
+        AppContext.SetSwitch(Switch, true);
+        try
+        {
+            return await create().ConfigureAwait(false);
+        }
+        finally
+        {
+            AppContext.SetSwitch(Switch, false);
+        }
+    }
 
     private static Uri SdkServer(ScenarioEndpoints endpoints) =>
         endpoints.SdkServerEndpoint ?? throw new InvalidOperationException("The *-sdkserver contenders need the official C# SDK server (serve --sdk-server).");

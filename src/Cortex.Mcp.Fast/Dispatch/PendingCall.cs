@@ -172,6 +172,7 @@ internal sealed class PendingCall : IValueTaskSource<ToolResult>, IDisposable
             _cts = new CancellationTokenSource(System.Threading.Timeout.InfiniteTimeSpan, timeProvider);
         }
 
+        _core.RunContinuationsAsynchronously = true; // a hand-off (PublishClaimed) may have turned it off
         Volatile.Write(ref _state, Pack(Version, Admitting));
         _tokenRegistration = _cts.Token.UnsafeRegister(s_onTokenCanceled, this);
         _cts.CancelAfter(timeout);
@@ -248,6 +249,34 @@ internal sealed class PendingCall : IValueTaskSource<ToolResult>, IDisposable
         Owner?.OnCompleting(this, null);
         _core.SetResult(result);
         return true;
+    }
+
+    /// <summary>
+    /// Running → Completed, telling the owner, without publishing the result yet: the worker's success path claims
+    /// the call, releases what the attempt held, then publishes with <see cref="PublishClaimed"/>. Between the two
+    /// nothing else can complete or recycle this incarnation.
+    /// </summary>
+    public bool TryClaimResult()
+    {
+        if (!TryMove(Version, Running, Completed))
+        {
+            return false;
+        }
+
+        Owner?.OnCompleting(this, null);
+        return true;
+    }
+
+    /// <summary>
+    /// Publishes the result of a call claimed by <see cref="TryClaimResult"/>. With <paramref name="inline"/> the
+    /// caller's continuation runs on this thread before this returns (see <see cref="WorkerHandOff"/>); otherwise it
+    /// is queued to the thread pool, as every other completion is. Nothing of this object may be touched afterwards:
+    /// the caller may already have recycled it.
+    /// </summary>
+    public void PublishClaimed(ToolResult result, bool inline)
+    {
+        _core.RunContinuationsAsynchronously = !inline;
+        _core.SetResult(result);
     }
 
     /// <summary>Completes with an error if <paramref name="from"/> is the current status.</summary>

@@ -46,9 +46,19 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable, IPendingCall
     private readonly Func<double> _random;
     private readonly ILogger _logger;
     private readonly EndpointSlot _endpoints;
+
+    /// <summary>Whether a worker may hand its thread to the caller on success (<see cref="WorkerHandOff"/>); read
+    /// once per service from the <see cref="DisableCompletionHandOffSwitch"/> AppContext switch.</summary>
+    private readonly bool _handOff;
     private long _retries;
     private long _queueRejections;
     private int _disposed;
+
+    /// <summary>
+    /// The AppContext switch that turns <see cref="WorkerHandOff"/> off for services started afterwards: every caller
+    /// then hears of its result through the thread pool (one hop more per call), never on a reply's thread.
+    /// </summary>
+    public const string DisableCompletionHandOffSwitch = "Cortex.Mcp.Fast.DisableCompletionHandOff";
 
     public ServiceDispatcher(string serviceName, McpServiceOptions options, ServiceEndpoint endpoint, TimeProvider timeProvider, Func<double> random, ILogger logger)
         : this(serviceName, options, [endpoint], timeProvider, random, logger)
@@ -61,6 +71,7 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable, IPendingCall
         ServiceName = serviceName;
         Options = options;
         _endpoints = new EndpointSlot(endpoints, random);
+        _handOff = !(AppContext.TryGetSwitch(DisableCompletionHandOffSwitch, out var disabled) && disabled);
         _timeProvider = timeProvider;
         _random = random;
         _logger = logger;
@@ -315,79 +326,6 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable, IPendingCall
 
     private ToolStatistics GetStatistics(string tool) =>
         _tools.TryGetValue(tool, out var statistics) ? statistics : _tools.GetOrAdd(tool, static name => new ToolStatistics(name));
-
-    private async Task RunWorkerAsync()
-    {
-        var reader = _channel.Reader;
-        var waiter = new WorkerSignal.Waiter();
-        while (true)
-        {
-            while (reader.TryRead(out var item))
-            {
-                var call = item.Call;
-                if (!call.TryStart(item.Version))
-                {
-                    continue; // an entry of a call that already ended: it counts for nothing
-                }
-
-                // Shed mode: a first attempt that waited too long in an overloaded queue is refused, not run; a retry
-                // or a resumption (already accepted by the service) only counts as progress.
-                if (_shedder is { } shedder)
-                {
-                    if (call.Attempts != 0)
-                    {
-                        shedder.NoteTaken();
-                    }
-                    else if (shedder.ShouldShed(call.StartTimestamp))
-                    {
-                        Refuse(call, item.Version, PendingCall.Running, ErrorFactory.QueueShed(ServiceName, call.Tool, _admission.Capacity));
-                        continue;
-                    }
-                }
-
-                // A resumed call continues on the endpoint (lease and permit) it was suspended on.
-                var resumption = call.TakeResumption(out var endpoint, out var permit);
-                if (resumption is null && !TryBeginAttempt(call, out endpoint, out permit))
-                {
-                    continue;
-                }
-
-                ToolResult? result = null;
-                Exception? failure = null;
-                var traced = call.Activity;
-                if (traced is not null)
-                {
-                    Activity.Current = traced; // the handler writes its W3C traceparent on the outgoing request
-                }
-
-                try
-                {
-                    var attempt = resumption is null
-                        ? endpoint!.Transport.CallToolAsync(call.Tool, call.Arguments, call.Meta, call.Progress, call.Token)
-                        : endpoint!.Transport.ResumeToolCallAsync(resumption, call.Token);
-                    result = await attempt.ConfigureAwait(false);
-                }
-                catch (Exception ex)
-                {
-                    failure = ex;
-                }
-                finally
-                {
-                    if (traced is not null)
-                    {
-                        Activity.Current = null;
-                    }
-                }
-
-                FinishAttempt(call, endpoint!, in permit, result, failure);
-            }
-
-            if (!await _signal.WaitAsync(waiter).ConfigureAwait(false))
-            {
-                return; // closed: every call still queued was already completed by the shutdown signal
-            }
-        }
-    }
 
     private sealed class PendingCallPolicy(ServiceDispatcher owner) : PooledObjectPolicy<PendingCall>
     {

@@ -27,7 +27,7 @@ public sealed class CircuitBreakerLinearizabilityTests(ITestOutputHelper output)
     [Fact]
     public void TwoProbeVariant_ProbeChosenByCheckThenWrite_IsCaught() =>
         Linearizability.AssertCaught(
-            () => Linearizability.Check(Initial(broken: true), Operations(), Equal, a => a.ToString(), m => m.ToString(), Iterations, output),
+            () => Linearizability.Check(Initial(broken: true), Operations(), Equal, a => a.ToString(), m => m.ToString(), Linearizability.CatchIterations, output),
             output);
 
     /// <summary>0: closed; 1: closed with one failure; 2 and 3: open with the break just over (a probe may start).</summary>

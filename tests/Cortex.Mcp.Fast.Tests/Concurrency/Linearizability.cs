@@ -22,6 +22,12 @@ internal static class Linearizability
     /// <summary>Operations run one after another before the parallel ones, to reach varied start states (default).</summary>
     public const int MaxSequential = 4;
 
+    /// <summary>
+    /// The bound for a deliberately broken variant: the check stops at its first counterexample, so a large bound
+    /// costs nothing when the bug is caught and keeps a control from missing it by luck (300 missed one once in 15 runs).
+    /// </summary>
+    public const long CatchIterations = 3_000;
+
     /// <summary>How often a failing seed is re-run to reproduce the failure.</summary>
     public const int Replay = 20;
 

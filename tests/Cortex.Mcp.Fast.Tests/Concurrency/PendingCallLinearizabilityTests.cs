@@ -32,7 +32,7 @@ public sealed class PendingCallLinearizabilityTests(ITestOutputHelper output)
     [Fact]
     public void CompletedTwiceVariant_RequeueByCheckThenWrite_IsCaught() =>
         Linearizability.AssertCaught(
-            () => Linearizability.Check(Initial(brokenRequeue: true), Operations(), Equal, a => a.ToString(), m => m.ToString(), Iterations, output, MaxSequential),
+            () => Linearizability.Check(Initial(brokenRequeue: true), Operations(), Equal, a => a.ToString(), m => m.ToString(), Linearizability.CatchIterations, output, MaxSequential),
             output);
 
     /// <summary>Start in Admitting, Queued, Running, or (half the time) Backoff, where the timer and the

@@ -25,7 +25,7 @@ public sealed class QueueAdmissionLinearizabilityTests(ITestOutputHelper output)
     [Fact]
     public void OverAdmittingVariant_EnterByCheckThenIncrement_IsCaught() =>
         Linearizability.AssertCaught(
-            () => Linearizability.Check(Initial(broken: true), Operations(), Equal, a => a.ToString(), m => m.ToString(), Iterations, output),
+            () => Linearizability.Check(Initial(broken: true), Operations(), Equal, a => a.ToString(), m => m.ToString(), Linearizability.CatchIterations, output),
             output);
 
     private static Gen<(Actual, Model)> Initial(bool broken) =>

@@ -25,7 +25,7 @@ public sealed class SessionSingleFlightLinearizabilityTests(ITestOutputHelper ou
     [Fact]
     public void InitialisedTwiceVariant_StartByCheckThenWrite_IsCaught() =>
         Linearizability.AssertCaught(
-            () => Linearizability.Check(Initial(broken: true), Operations(), Equal, a => a.ToString(), m => m.ToString(), Iterations, output),
+            () => Linearizability.Check(Initial(broken: true), Operations(), Equal, a => a.ToString(), m => m.ToString(), Linearizability.CatchIterations, output),
             output);
 
     private static Gen<(Actual, Model)> Initial(bool broken) => Gen.Const(0).Select(_ => (new Actual(broken), new Model()));
