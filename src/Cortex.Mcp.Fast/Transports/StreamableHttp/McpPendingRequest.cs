@@ -25,6 +25,11 @@ internal readonly record struct ServerRequest(McpMethod Method, string MethodNam
 /// <remarks>Owned by one call at a time; not thread-safe. <see cref="Dispose"/> returns its pooled memory.</remarks>
 internal sealed class McpPendingRequest : IDisposable
 {
+    // One finished request per thread, for Rent: a tools/call that completes in one exchange is recycled on the
+    // thread that took its result, which is the thread its caller's next call starts on (see WorkerHandOff).
+    [ThreadStatic]
+    private static McpPendingRequest? t_cached;
+
     public McpPendingRequest(long id, McpReplyKind kind, IProgress<McpProgress>? progress = null)
     {
         Id = id;
@@ -33,11 +38,46 @@ internal sealed class McpPendingRequest : IDisposable
     }
 
     /// <summary>Our JSON-RPC id (unique per session); also the progress token when <see cref="Progress"/> is set.</summary>
-    public long Id { get; }
+    public long Id { get; private set; }
 
-    public McpReplyKind Kind { get; }
+    public McpReplyKind Kind { get; private set; }
 
-    public IProgress<McpProgress>? Progress { get; }
+    public IProgress<McpProgress>? Progress { get; private set; }
+
+    /// <summary>A request from this thread's slot (see <see cref="Recycle"/>), or a new one.</summary>
+    public static McpPendingRequest Rent(long id, McpReplyKind kind, IProgress<McpProgress>? progress = null)
+    {
+        if (t_cached is not { } cached)
+        {
+            return new McpPendingRequest(id, kind, progress);
+        }
+
+        t_cached = null;
+        cached.Id = id;
+        cached.Kind = kind;
+        cached.Progress = progress;
+        return cached;
+    }
+
+    /// <summary>
+    /// Clears a disposed request whose owner is done with it — nothing else may hold it: not a suspended reply, not a
+    /// resumption — and keeps it in this thread's slot for <see cref="Rent"/>.
+    /// </summary>
+    public static void Recycle(McpPendingRequest request)
+    {
+        request._cursor = null;
+        request._offered = null;
+        request.Completed = false;
+        request.ResultBuffer = null;
+        request.ResultOffset = 0;
+        request.AdoptedReplyBuffer = false;
+        request.ResultLength = 0;
+        request.Failure = null;
+        request.SessionIdHeader = null;
+        request.ProgressReports = 0;
+        request.Progress = null;
+        t_cached = request;
+    }
 
     private StreamCursor? _cursor;
 
@@ -148,5 +188,6 @@ internal sealed class McpPendingRequest : IDisposable
         }
 
         _cursor?.Dispose();
+        _cursor = null;
     }
 }

@@ -6,13 +6,35 @@ namespace Cortex.Mcp.Fast.Transports.StreamableHttp;
 /// An <see cref="IBufferWriter{T}"/> over arrays rented from <see cref="ArrayPool{T}.Shared"/>: request bodies are
 /// written here and sent from here, then the array goes back to the pool.
 /// </summary>
-/// <remarks>Not thread-safe; one owner. <see cref="Dispose"/> returns the array (idempotent).</remarks>
+/// <remarks>Not thread-safe; one owner. <see cref="Dispose"/> returns the array (idempotent while the writer is not
+/// rented again; a writer from <see cref="Rent"/> must not be used or disposed after its first dispose).</remarks>
 internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
 {
+    // One disposed writer per thread, for Rent: every tools/call writes its body into one, and the request is sent
+    // and the writer disposed on the thread that will write the next one (the reply's, see WorkerHandOff).
+    [ThreadStatic]
+    private static PooledBufferWriter? t_cached;
+
     private byte[] _buffer;
     private int _written;
 
     public PooledBufferWriter(int initialSize = 512) => _buffer = ArrayPool<byte>.Shared.Rent(initialSize);
+
+    /// <summary>
+    /// A writer from this thread's slot, or a new one. The caller disposes it exactly once (with <c>using</c>) and
+    /// never touches it afterwards: disposing puts it back in the slot of the thread that disposes it.
+    /// </summary>
+    public static PooledBufferWriter Rent(int initialSize = 512)
+    {
+        if (t_cached is { } cached)
+        {
+            t_cached = null;
+            cached._buffer = ArrayPool<byte>.Shared.Rent(initialSize);
+            return cached;
+        }
+
+        return new PooledBufferWriter(initialSize);
+    }
 
     /// <summary>The bytes written so far.</summary>
     public ReadOnlyMemory<byte> WrittenMemory => _buffer.AsMemory(0, _written);
@@ -54,6 +76,7 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
         if (buffer.Length > 0)
         {
             ArrayPool<byte>.Shared.Return(buffer);
+            t_cached ??= this; // only the first dispose gives it back: a second finds an empty buffer
         }
     }
 

@@ -142,7 +142,7 @@ internal sealed partial class StreamableHttpTransport : IMcpTransport
         for (var renewed = false; ; renewed = true)
         {
             var session = await _sessions.GetAsync(cancellationToken).ConfigureAwait(false);
-            var request = new McpPendingRequest(session.Ids.Next(), McpReplyKind.ToolCall, progress);
+            var request = McpPendingRequest.Rent(session.Ids.Next(), McpReplyKind.ToolCall, progress);
             bool completed;
             try
             {
@@ -167,7 +167,7 @@ internal sealed partial class StreamableHttpTransport : IMcpTransport
                 throw;
             }
 
-            return completed ? TakeToolResult(request) : throw _resumer.Suspend(session, request);
+            return completed ? TakeToolResultAndRecycle(request) : throw _resumer.Suspend(session, request);
         }
     }
 
@@ -263,9 +263,20 @@ internal sealed partial class StreamableHttpTransport : IMcpTransport
         }
     }
 
+    /// <summary>
+    /// <see cref="TakeToolResult"/> for a request completed in its one exchange (never suspended, so nothing else
+    /// holds it): a successful one goes back to this thread's slot.
+    /// </summary>
+    private static ToolResult TakeToolResultAndRecycle(McpPendingRequest request)
+    {
+        var result = TakeToolResult(request);
+        McpPendingRequest.Recycle(request);
+        return result;
+    }
+
     private static PooledBufferWriter Write<TState>(McpSession session, long id, TState state, RequestBodyWriter<TState> write)
     {
-        var body = new PooledBufferWriter();
+        var body = PooledBufferWriter.Rent();
         var writer = session.Writers.Get();
         try
         {
