@@ -32,8 +32,6 @@ internal sealed partial class LegacySseTransport : IMcpTransport
     /// <summary>Stream opens tried for one request before it fails.</summary>
     public const int MaxConnectAttempts = 3;
 
-    private const int MaxToolPages = 100;
-
     private readonly Uri _streamUri;
     private readonly IHttpEngine _http;
     private readonly HttpTarget _get;
@@ -139,27 +137,10 @@ internal sealed partial class LegacySseTransport : IMcpTransport
             return cached;
         }
 
-        var tools = new List<McpToolInfo>();
-        string? cursor = null;
-        for (var page = 0; page < MaxToolPages; page++)
-        {
-            var (buffer, length) = await RunAsync("tools/list", cursor, static (writer, output, id, c) => writer.WriteToolsList(output, id, c), cancellationToken).ConfigureAwait(false);
-            try
-            {
-                cursor = McpResultReader.ReadToolsPage(buffer.AsMemory(0, length), tools);
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
-
-            if (cursor is null)
-            {
-                break;
-            }
-        }
-
-        var list = tools.AsReadOnly();
+        var list = await McpResultReader.ReadAllToolsAsync(
+            this,
+            static (self, cursor, ct) => self.RunAsync("tools/list", cursor, static (writer, output, id, c) => writer.WriteToolsList(output, id, c), ct),
+            cancellationToken).ConfigureAwait(false);
         connection.Session.Tools = list;
         return list;
     }
@@ -189,14 +170,7 @@ internal sealed partial class LegacySseTransport : IMcpTransport
             static (writer, output, id, s) => writer.WriteRequest(output, id, s.request, s.state, s.writeParams),
             cancellationToken,
             request.Options.Headers?.Snapshot()).ConfigureAwait(false);
-        try
-        {
-            return parse(buffer.AsMemory(0, length));
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        return McpResultReader.ParseAndReturn(buffer, length, parse);
     }
 
     public async ValueTask<McpServerInfo> GetServerInfoAsync(CancellationToken cancellationToken)

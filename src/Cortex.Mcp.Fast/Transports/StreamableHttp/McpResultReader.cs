@@ -75,6 +75,53 @@ internal static class McpResultReader
         return ranges;
     }
 
+    /// <summary>How many tools/list pages one listing follows at most (a hostile server cannot make us loop).</summary>
+    public const int MaxToolPages = 100;
+
+    /// <summary>
+    /// Lists every tool, page by page: <paramref name="fetchPage"/> runs tools/list for a cursor (null first) on
+    /// either transport and returns its pooled result, which goes back to the pool here.
+    /// </summary>
+    /// <exception cref="TransportFailure">A page is not a tools list.</exception>
+    public static async ValueTask<IReadOnlyList<McpToolInfo>> ReadAllToolsAsync<TState>(
+        TState state, Func<TState, string?, CancellationToken, ValueTask<(byte[] Buffer, int Length)>> fetchPage, CancellationToken cancellationToken)
+    {
+        var tools = new List<McpToolInfo>();
+        string? cursor = null;
+        for (var page = 0; page < MaxToolPages; page++)
+        {
+            var (buffer, length) = await fetchPage(state, cursor, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                cursor = ReadToolsPage(buffer.AsMemory(0, length), tools);
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            if (cursor is null)
+            {
+                break;
+            }
+        }
+
+        return tools.AsReadOnly();
+    }
+
+    /// <summary>Parses a pooled result and returns its buffer to the pool, whether the parser succeeds or throws.</summary>
+    public static T ParseAndReturn<T>(byte[] buffer, int length, Operations.McpResultParser<T> parse)
+    {
+        try
+        {
+            return parse(buffer.AsMemory(0, length));
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
     /// <summary>Reads one page of tools/list into <paramref name="tools"/>; returns the next cursor or null.</summary>
     /// <exception cref="TransportFailure">The page is not a tools list.</exception>
     public static string? ReadToolsPage(ReadOnlyMemory<byte> result, List<McpToolInfo> tools)

@@ -20,14 +20,7 @@ internal sealed partial class StreamableHttpTransport
             static (writer, output, id, body) => writer.WriteRequest(output, id, body.Request, body.State, body.WriteParams),
             cancellationToken,
             request.Options.Headers?.Snapshot()).ConfigureAwait(false);
-        try
-        {
-            return parse(buffer.AsMemory(0, length));
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        return McpResultReader.ParseAndReturn(buffer, length, parse);
     }
 
     /// <summary>The server's description from the current session's <c>initialize</c> (starting the session if needed).</summary>

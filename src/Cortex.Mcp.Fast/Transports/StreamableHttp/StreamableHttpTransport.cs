@@ -30,9 +30,6 @@ internal delegate void RequestBodyWriter<TState>(JsonRpcRequestWriter writer, IB
 /// </remarks>
 internal sealed partial class StreamableHttpTransport : IMcpTransport
 {
-    /// <summary>Pages of tools/list read at most (a hostile server cannot make us loop).</summary>
-    private const int MaxToolPages = 100;
-
     private readonly IHttpEngine _http;
     private readonly McpServiceOptions _options;
     private readonly TimeProvider _timeProvider;
@@ -183,27 +180,10 @@ internal sealed partial class StreamableHttpTransport : IMcpTransport
             return cached;
         }
 
-        var tools = new List<McpToolInfo>();
-        string? cursor = null;
-        for (var page = 0; page < MaxToolPages; page++)
-        {
-            var (buffer, length) = await RunAsync("tools/list", null, cursor, static (writer, output, id, c) => writer.WriteToolsList(output, id, c), cancellationToken).ConfigureAwait(false);
-            try
-            {
-                cursor = McpResultReader.ReadToolsPage(buffer.AsMemory(0, length), tools);
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
-
-            if (cursor is null)
-            {
-                break;
-            }
-        }
-
-        var list = tools.AsReadOnly();
+        var list = await McpResultReader.ReadAllToolsAsync(
+            this,
+            static (self, cursor, ct) => self.RunAsync("tools/list", null, cursor, static (writer, output, id, c) => writer.WriteToolsList(output, id, c), ct),
+            cancellationToken).ConfigureAwait(false);
         // Cached on the session it was read from: a replaced session starts with an empty cache.
         var current = await _sessions.GetAsync(cancellationToken).ConfigureAwait(false);
         current.Tools = list;
