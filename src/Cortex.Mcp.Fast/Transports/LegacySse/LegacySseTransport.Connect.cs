@@ -123,7 +123,7 @@ internal sealed partial class LegacySseTransport
         var provisional = new McpSession(null, ProtocolVersion, _handlers.Identity, ids, generation) { IsHandshake = true };
         connection.Session = provisional;
         using var request = new McpPendingRequest(ids.Next(), McpReplyKind.Plain);
-        using (var body = Write(provisional, request.Id, ProtocolVersion, static (writer, output, id, version) => writer.WriteInitialize(output, id, version)))
+        using (var body = provisional.WriteBody(request.Id, ProtocolVersion, static (writer, output, id, version) => writer.WriteInitialize(output, id, version)))
         {
             await ExchangeAsync(connection, provisional, request, body.WrittenMemory, "initialize", cancellationToken).ConfigureAwait(false);
         }

@@ -111,7 +111,7 @@ internal sealed partial class LegacySseTransport : IMcpTransport
         var request = new McpPendingRequest(session.Ids.Next(), McpReplyKind.ToolCall, progress);
         try
         {
-            using (var body = Write(session, request.Id, (tool, argumentsUtf8, progress is not null, meta), static (writer, output, id, s) => writer.WriteToolsCall(output, id, s.tool, s.argumentsUtf8.Span, s.Item3 ? id : null, s.meta)))
+            using (var body = session.WriteBody(request.Id, (tool, argumentsUtf8, progress is not null, meta), static (writer, output, id, s) => writer.WriteToolsCall(output, id, s.tool, s.argumentsUtf8.Span, s.Item3 ? id : null, s.meta)))
             {
                 await ExchangeAsync(connection, session, request, body.WrittenMemory, "tools/call", cancellationToken, meta.Headers).ConfigureAwait(false);
             }
@@ -225,26 +225,6 @@ internal sealed partial class LegacySseTransport : IMcpTransport
         _disposed.Dispose();
     }
 
-    private static PooledBufferWriter Write<TState>(McpSession session, long id, TState state, RequestBodyWriter<TState> write)
-    {
-        var body = new PooledBufferWriter();
-        var writer = session.Writers.Get();
-        try
-        {
-            write(writer, body, id, state);
-            return body;
-        }
-        catch (ArgumentException ex)
-        {
-            body.Dispose();
-            throw TransportFailure.Refused(ex.Message, ex);
-        }
-        finally
-        {
-            session.Writers.Return(writer);
-        }
-    }
-
     /// <summary>POSTs a request to the announced endpoint and waits for its response on the stream.</summary>
     private static async ValueTask ExchangeAsync(LegacySseConnection connection, McpSession session, McpPendingRequest request, ReadOnlyMemory<byte> body, string method, CancellationToken cancellationToken, KeyValuePair<string, string>[]? callHeaders = null)
     {
@@ -278,7 +258,7 @@ internal sealed partial class LegacySseTransport : IMcpTransport
         var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
         var session = connection.Session!;
         using var request = new McpPendingRequest(session.Ids.Next(), McpReplyKind.Plain);
-        using (var body = Write(session, request.Id, state, write))
+        using (var body = session.WriteBody(request.Id, state, write))
         {
             await ExchangeAsync(connection, session, request, body.WrittenMemory, method, cancellationToken, callHeaders).ConfigureAwait(false);
         }

@@ -1,3 +1,4 @@
+using Cortex.Mcp.Fast.Errors;
 using Microsoft.Extensions.ObjectPool;
 
 namespace Cortex.Mcp.Fast.Transports.StreamableHttp;
@@ -49,6 +50,32 @@ internal sealed class McpSession
 
     /// <summary>Request writers bound to this session's revision (a writer is not thread-safe).</summary>
     public ObjectPool<JsonRpcRequestWriter> Writers { get; }
+
+    /// <summary>
+    /// Writes a request body with one of this session's writers into a pooled writer (from this thread's slot; the
+    /// caller disposes it once). A value the writer refuses (an argument that is not JSON, say) is a typed refusal:
+    /// nothing was sent.
+    /// </summary>
+    /// <exception cref="TransportFailure">The body could not be written.</exception>
+    public PooledBufferWriter WriteBody<TState>(long id, TState state, RequestBodyWriter<TState> write)
+    {
+        var body = PooledBufferWriter.Rent();
+        var writer = Writers.Get();
+        try
+        {
+            write(writer, body, id, state);
+            return body;
+        }
+        catch (ArgumentException ex)
+        {
+            body.Dispose();
+            throw TransportFailure.Refused(ex.Message, ex);
+        }
+        finally
+        {
+            Writers.Return(writer);
+        }
+    }
 
     /// <summary>The cached <c>tools/list</c>, or null when not read yet or invalidated by <c>list_changed</c>.</summary>
     public IReadOnlyList<McpToolInfo>? Tools

@@ -143,7 +143,7 @@ internal sealed partial class StreamableHttpTransport : IMcpTransport
             bool completed;
             try
             {
-                using var body = Write(session, request.Id, new ToolCallBody(tool, argumentsUtf8, progress is not null, meta), static (writer, output, id, body) => writer.WriteToolsCall(output, id, body.Tool, body.Arguments.Span, body.WithProgress ? id : null, body.Meta));
+                using var body = session.WriteBody(request.Id, new ToolCallBody(tool, argumentsUtf8, progress is not null, meta), static (writer, output, id, body) => writer.WriteToolsCall(output, id, body.Tool, body.Arguments.Span, body.WithProgress ? id : null, body.Meta));
                 completed = await _exchange.SendAsync(session, request, body.WrittenMemory, "tools/call", tool, captureSessionId: false, cancellationToken, meta.Headers).ConfigureAwait(false);
             }
             catch (TransportFailure failure) when (failure.SessionLost && !renewed)
@@ -254,26 +254,6 @@ internal sealed partial class StreamableHttpTransport : IMcpTransport
         return result;
     }
 
-    private static PooledBufferWriter Write<TState>(McpSession session, long id, TState state, RequestBodyWriter<TState> write)
-    {
-        var body = PooledBufferWriter.Rent();
-        var writer = session.Writers.Get();
-        try
-        {
-            write(writer, body, id, state);
-            return body;
-        }
-        catch (ArgumentException ex)
-        {
-            body.Dispose();
-            throw TransportFailure.Refused(ex.Message, ex);
-        }
-        finally
-        {
-            session.Writers.Return(writer);
-        }
-    }
-
     private void OnReconnect() => McpTelemetry.Reconnects.Add(1, _serviceTag);
 
     /// <summary>
@@ -290,7 +270,7 @@ internal sealed partial class StreamableHttpTransport : IMcpTransport
             try
             {
                 bool completed;
-                using (var body = Write(session, request.Id, state, write))
+                using (var body = session.WriteBody(request.Id, state, write))
                 {
                     completed = await _exchange.SendAsync(session, request, body.WrittenMemory, method, name, captureSessionId: false, cancellationToken, callHeaders).ConfigureAwait(false);
                 }
