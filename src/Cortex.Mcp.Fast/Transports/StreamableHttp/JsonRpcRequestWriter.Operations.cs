@@ -56,15 +56,7 @@ internal sealed partial class JsonRpcRequestWriter
                 }
             }
 
-            if (_writeRequestMeta)
-            {
-                json.WriteString(s_metaProtocolVersion, _encodedVersion);
-                json.WritePropertyName(s_metaClientInfo);
-                WriteClientInfo(json);
-                json.WritePropertyName(s_metaClientCapabilities);
-                json.WriteRawValue(_identity.CapabilitiesJson, skipInputValidation: true);
-            }
-
+            WriteRevisionMeta(json);
             json.WriteEndObject();
         }
 

@@ -237,18 +237,26 @@ internal sealed partial class JsonRpcRequestWriter : IDisposable
             json.WriteNumber(s_progressToken, token);
         }
 
-        if (_writeRequestMeta)
+        WriteRevisionMeta(json);
+        json.WriteEndObject();
+    }
+
+    /// <summary>The 2026-07-28 members of <c>_meta</c> (protocol version, client info, capabilities), when this
+    /// session's revision carries them in every request.</summary>
+    private void WriteRevisionMeta(Utf8JsonWriter json)
+    {
+        if (!_writeRequestMeta)
         {
-            // Spec (2026-07-28 transports): the MCP-Protocol-Version header "MUST match the
-            // io.modelcontextprotocol/protocolVersion field carried in the request body's _meta".
-            json.WriteString(s_metaProtocolVersion, _encodedVersion);
-            json.WritePropertyName(s_metaClientInfo);
-            WriteClientInfo(json);
-            json.WritePropertyName(s_metaClientCapabilities);
-            json.WriteRawValue(_identity.CapabilitiesJson, skipInputValidation: true);
+            return;
         }
 
-        json.WriteEndObject();
+        // Spec (2026-07-28 transports): the MCP-Protocol-Version header "MUST match the
+        // io.modelcontextprotocol/protocolVersion field carried in the request body's _meta".
+        json.WriteString(s_metaProtocolVersion, _encodedVersion);
+        json.WritePropertyName(s_metaClientInfo);
+        WriteClientInfo(json);
+        json.WritePropertyName(s_metaClientCapabilities);
+        json.WriteRawValue(_identity.CapabilitiesJson, skipInputValidation: true);
     }
 
     private void WriteClientInfo(Utf8JsonWriter json)
