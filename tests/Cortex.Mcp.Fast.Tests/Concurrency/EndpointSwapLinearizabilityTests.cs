@@ -50,6 +50,7 @@ public sealed class EndpointSwapLinearizabilityTests(ITestOutputHelper output)
         private readonly ServiceEndpoint?[] _slots = new ServiceEndpoint?[Slots];
         private readonly List<(ServiceEndpoint Endpoint, CountingTransport Transport)> _endpoints = [];
         private readonly Lock _gate = new();
+        private readonly Lock[] _slotGates = [new(), new(), new()];
         private int _refused;
 
         public Actual(bool broken)
@@ -65,21 +66,37 @@ public sealed class EndpointSwapLinearizabilityTests(ITestOutputHelper output)
         public RaceWindow? Window { get; }
 
         /// <summary>A call leases the current endpoint into the slot (a slot already holding one gives the new lease straight back).</summary>
+        /// <remarks>
+        /// A slot stands for one caller, which holds its lease from the moment it gets it and never releases one it
+        /// has not got yet. Taking the lease and putting it in the slot are two steps here, so the slot's own gate
+        /// keeps a release of the same slot from falling between them (a release that finds the slot still empty
+        /// while its lease is already taken is a state no caller can be in). The lease itself still races the other
+        /// slots, swaps and closing, which is what this test is about.
+        /// </remarks>
         public void Lease(int slot)
         {
-            if (!(_broken ? TryLeaseByCheckThenIncrement(out var endpoint) : Slot.TryLease(out endpoint)))
+            lock (_slotGates[slot])
             {
-                Interlocked.Increment(ref _refused);
-                return;
-            }
+                if (!(_broken ? TryLeaseByCheckThenIncrement(out var endpoint) : Slot.TryLease(out endpoint)))
+                {
+                    Interlocked.Increment(ref _refused);
+                    return;
+                }
 
-            if (Interlocked.CompareExchange(ref _slots[slot], endpoint, null) is not null)
-            {
-                endpoint.Release();
+                if (Interlocked.CompareExchange(ref _slots[slot], endpoint, null) is not null)
+                {
+                    endpoint.Release();
+                }
             }
         }
 
-        public void Release(int slot) => Interlocked.Exchange(ref _slots[slot], null)?.Release();
+        public void Release(int slot)
+        {
+            lock (_slotGates[slot])
+            {
+                Interlocked.Exchange(ref _slots[slot], null)?.Release();
+            }
+        }
 
         public void Swap() => Slot.Swap(NewEndpoint());
 
