@@ -33,7 +33,7 @@ public sealed class WorkerSignalLinearizabilityTests(ITestOutputHelper output)
                 Equal,
                 a => a.ToString(),
                 m => m.ToString(),
-                Iterations,
+                Linearizability.CatchIterations,
                 output),
             output);
 
