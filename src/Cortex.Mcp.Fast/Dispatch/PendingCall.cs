@@ -39,7 +39,7 @@ namespace Cortex.Mcp.Fast.Dispatch;
 /// <para>Reuse happens only in <see cref="GetResult"/>, after the registrations are disposed (which waits for a
 /// running callback), so no callback can touch a recycled object.</para>
 /// </remarks>
-internal sealed class PendingCall : IValueTaskSource<ToolResult>, IDisposable
+internal sealed partial class PendingCall : IValueTaskSource<ToolResult>, IDisposable
 {
     /// <summary>In the pool.</summary>
     public const int Free = 0;
@@ -65,10 +65,6 @@ internal sealed class PendingCall : IValueTaskSource<ToolResult>, IDisposable
     private const int ReasonNone = 0;
     private const int ReasonCaller = 1;
     private const int ReasonDisposed = 2;
-
-    private static readonly Action<object?> s_onTokenCanceled = static state => ((PendingCall)state!).OnTokenCanceled();
-    private static readonly Action<object?> s_onCallerCanceled = static state => ((PendingCall)state!).Cancel(ReasonCaller);
-    private static readonly Action<object?> s_onDisposed = static state => ((PendingCall)state!).Cancel(ReasonDisposed);
 
     private ManualResetValueTaskSourceCore<ToolResult> _core = new() { RunContinuationsAsynchronously = true };
     private long _state;
@@ -298,14 +294,6 @@ internal sealed class PendingCall : IValueTaskSource<ToolResult>, IDisposable
         return true;
     }
 
-    /// <summary>The exception for a cancelled call: the caller's cancellation, client disposal, or the deadline.</summary>
-    public Exception CreateCancellationException(string service, Exception? inner = null) => Volatile.Read(ref _cancelReason) switch
-    {
-        ReasonCaller => new OperationCanceledException("The call was canceled by the caller.", inner, _callerToken),
-        ReasonDisposed => ErrorFactory.Disposed(service, Tool, Attempts),
-        _ => ErrorFactory.Deadline(service, Tool, Timeout, Attempts, inner),
-    };
-
     public ToolResult GetResult(short token)
     {
         try
@@ -325,45 +313,6 @@ internal sealed class PendingCall : IValueTaskSource<ToolResult>, IDisposable
 
     /// <summary>Releases the cancellation source when the pool drops this object.</summary>
     public void Dispose() => _cts?.Dispose();
-
-    private void Cancel(int reason)
-    {
-        Interlocked.CompareExchange(ref _cancelReason, reason, ReasonNone);
-        try
-        {
-            _cts?.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-            // Tolerated race: the call finished and its source was replaced; nothing left to cancel.
-        }
-    }
-
-    private void OnTokenCanceled()
-    {
-        // Not running: nobody else will finish the call, so finish it here (the owner's transition hook releases
-        // whatever the call held there). Running: the worker finishes it when the aborted attempt unwinds.
-        // Re-read after a lost race: admission or the retry timer may move the call (to Queued, say) between the
-        // read and the swap, and a cancellation must not be left for a worker to notice late. The version is the
-        // incarnation whose token fired: a recycled call is never touched.
-        Exception? exception = null;
-        var version = (short)(ushort)(Volatile.Read(ref _state) >>> 32);
-        for (var spins = 0; spins < 64; spins++)
-        {
-            var state = Volatile.Read(ref _state);
-            var status = (int)state;
-            if (status is Running or Completed or Free || (short)(ushort)(state >>> 32) != version)
-            {
-                return;
-            }
-
-            exception ??= CreateCancellationException(Owner?.ServiceName ?? string.Empty);
-            if (TrySetException(exception, status, version))
-            {
-                return;
-            }
-        }
-    }
 
     private bool TryMove(short version, int from, int to)
     {

@@ -194,15 +194,7 @@ internal sealed class SocketPipeReader : PipeReader
             Interlocked.CompareExchange(ref _state, Idle, Receiving);
         }
 
-        ThrowIfRetired();
-        Received(received);
-        bool canceled = Volatile.Read(ref _cancelRequested);
-        if (canceled)
-        {
-            Volatile.Write(ref _cancelRequested, false);
-        }
-
-        return Current(canceled);
+        return Finish(received);
     }
 
     [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
@@ -234,6 +226,13 @@ internal sealed class SocketPipeReader : PipeReader
         }
 
         cancellationToken.ThrowIfCancellationRequested();
+        return Finish(received);
+    }
+
+    /// <summary>Ends a receive of <paramref name="received"/> bytes: refused once retired, then the buffered bytes,
+    /// flagged as cancelled when <see cref="CancelPendingRead"/> came meanwhile (the flag is consumed).</summary>
+    private ReadResult Finish(int received)
+    {
         ThrowIfRetired();
         Received(received);
         bool canceled = Volatile.Read(ref _cancelRequested);
