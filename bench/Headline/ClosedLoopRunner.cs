@@ -14,6 +14,8 @@ public sealed record RunResult(
     double MaxMicros,
     double AllocatedBytesPerCall,
     double CpuMicrosPerCall,
+    double WorkItemsPerCall,
+    double LockContentionsPerCall,
     long Errors,
     LongHistogram Histogram);
 
@@ -21,7 +23,8 @@ public sealed record RunResult(
 /// Runs a scenario closed-loop: <c>concurrency</c> callers, each issuing its next call when the previous one ends,
 /// for a fixed time. Client CPU comes from this process's CPU time (the service runs in another process);
 /// allocations from the runtime's precise allocation counter, so both are the client's alone (the loop itself
-/// allocates nothing per call).
+/// allocates nothing per call). Thread-pool work items and lock contentions per call say where CPU beyond the
+/// wire goes: each work item is a hop between threads (and often an idle thread's spin and wake-up).
 /// </summary>
 public static class ClosedLoopRunner
 {
@@ -39,10 +42,14 @@ public static class ClosedLoopRunner
         var process = Process.GetCurrentProcess();
         var cpuBefore = process.TotalProcessorTime;
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        var workItemsBefore = ThreadPool.CompletedWorkItemCount;
+        var contentionsBefore = Monitor.LockContentionCount;
         var started = Stopwatch.GetTimestamp();
         var loops = await RunLoopsAsync(scenario, concurrency, duration, cancellationToken).ConfigureAwait(false);
         var elapsed = Stopwatch.GetElapsedTime(started);
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        var workItems = ThreadPool.CompletedWorkItemCount - workItemsBefore;
+        var contentions = Monitor.LockContentionCount - contentionsBefore;
         process.Refresh();
         var cpu = process.TotalProcessorTime - cpuBefore;
 
@@ -66,6 +73,8 @@ public static class ClosedLoopRunner
             histogram.GetMaxValue(),
             (double)allocated / total,
             cpu.TotalMicroseconds / total,
+            (double)workItems / total,
+            (double)contentions / total,
             errors,
             histogram);
     }

@@ -70,12 +70,12 @@ public static class HeadlineCommand
             File.WriteAllText(jsonPath, json);
         }
 
-        var table = new Table().Title($"Headline — {report.Machine.Line}").AddColumns("scenario", "C", "calls/s", "p50 µs", "p99 µs", "B/call", "CPU µs/call", "vs baseline (calls/s · CPU · B)", "errors");
+        var table = new Table().Title($"Headline — {report.Machine.Line}").AddColumns("scenario", "C", "calls/s", "p50 µs", "p99 µs", "B/call", "CPU µs/call", "vs baseline (calls/s · CPU · B)", "items/call", "errors");
         foreach (var s in report.Scenarios)
         {
             var b = report.Scenarios.FirstOrDefault(x => x.Name == s.Baseline && x.Concurrency == s.Concurrency);
             var ratio = b is null || ReferenceEquals(b, s) ? "baseline" : FormattableString.Invariant($"{s.CallsPerSecond / b.CallsPerSecond:0.00}× · {s.CpuMicrosPerCall / b.CpuMicrosPerCall:0.00}× · {s.AllocatedBytesPerCall / b.AllocatedBytesPerCall:0.00}× ({b.Name})");
-            table.AddRow(s.Name, s.Concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture), FormattableString.Invariant($"{s.CallsPerSecond:N0}"), FormattableString.Invariant($"{s.P50Micros:N0}"), FormattableString.Invariant($"{s.P99Micros:N0}"), FormattableString.Invariant($"{s.AllocatedBytesPerCall:N0}"), FormattableString.Invariant($"{s.CpuMicrosPerCall:N1}"), ratio, s.Errors.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            table.AddRow(s.Name, s.Concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture), FormattableString.Invariant($"{s.CallsPerSecond:N0}"), FormattableString.Invariant($"{s.P50Micros:N0}"), FormattableString.Invariant($"{s.P99Micros:N0}"), FormattableString.Invariant($"{s.AllocatedBytesPerCall:N0}"), FormattableString.Invariant($"{s.CpuMicrosPerCall:N1}"), ratio, FormattableString.Invariant($"{s.WorkItemsPerCall:0.00}"), s.Errors.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
         AnsiConsole.Write(table);

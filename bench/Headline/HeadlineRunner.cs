@@ -94,7 +94,7 @@ public static class HeadlineRunner
                     name, baseline, c,
                     Median(runs, r => r.CallsPerSecond), Median(runs, r => r.P50Micros), Median(runs, r => r.P90Micros),
                     Median(runs, r => r.P99Micros), runs.Max(r => r.MaxMicros), Median(runs, r => r.AllocatedBytesPerCall),
-                    Median(runs, r => r.CpuMicrosPerCall), runs.Sum(r => r.Errors),
+                    Median(runs, r => r.CpuMicrosPerCall), Median(runs, r => r.WorkItemsPerCall), Median(runs, r => r.LockContentionsPerCall), runs.Sum(r => r.Errors),
                     merged.TotalCount == 0 ? [] : PercentilePlot.Spectrum(p => merged.GetValueAtPercentile(p))));
             }
         }

@@ -5,6 +5,7 @@ using System.Diagnostics.CodeAnalysis;
 using Cortex.Mcp.Fast.Diagnostics;
 using Cortex.Mcp.Fast.Errors;
 using Cortex.Mcp.Fast.Resilience;
+using Cortex.Mcp.Fast.Tasks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.ObjectPool;
 
@@ -93,7 +94,8 @@ internal sealed partial class ServiceDispatcher : IAsyncDisposable, IPendingCall
         _workers = new Task[options.Queue.WorkerCount];
         for (var i = 0; i < _workers.Length; i++)
         {
-            _workers[i] = Task.Run(RunWorkerAsync);
+            // The loops serve every caller: none of them runs inside the context of the caller that started the service.
+            _workers[i] = DetachedFlow.Start(() => Task.Run(RunWorkerAsync));
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Cortex.Mcp.Fast.Errors;
+using Cortex.Mcp.Fast.Tasks;
 using Cortex.Mcp.Fast.Transports.Http;
 using Cortex.Mcp.Fast.Transports.StreamableHttp;
 using Cortex.Mcp.Fast.Transports.Streams;
@@ -71,7 +72,7 @@ internal sealed class LegacySseConnection : IAsyncDisposable
             }
 
             var connection = new LegacySseConnection(reader, endpoint, createExchange(endpoint), router, disposed);
-            connection._loop = Task.Run(connection.ReadLoopAsync, CancellationToken.None);
+            connection._loop = DetachedFlow.Start(() => Task.Run(connection.ReadLoopAsync, CancellationToken.None)); // serves every caller
             return connection;
         }
         catch

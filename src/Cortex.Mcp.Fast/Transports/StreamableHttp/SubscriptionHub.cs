@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Cortex.Mcp.Fast.Errors;
+using Cortex.Mcp.Fast.Tasks;
 using Cortex.Mcp.Fast.Transports.Http;
 using Cortex.Mcp.Fast.Transports.Streams;
 
@@ -287,7 +288,7 @@ internal sealed class SubscriptionHub
 
         public bool ReopenWithoutEventId => true;
 
-        public void Start() => _ = RunAsync();
+        public void Start() => _ = DetachedFlow.Start(RunAsync); // shared by every subscriber, owned by none
 
         public IHttpEngine Engine => hub._exchange!.Engine;
 

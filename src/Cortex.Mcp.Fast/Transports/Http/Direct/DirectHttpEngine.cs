@@ -98,9 +98,9 @@ internal sealed class DirectHttpEngine : IHttpEngine
         return new DirectHttpTarget(method, uri, accept, contentType, encoded);
     }
 
-    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
-    public async ValueTask<HttpEngineResponse> SendAsync(HttpTarget target, HttpRequestFields fields, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
-        await SendAsync(((DirectHttpTarget)target).Encoded, fields, body, cancellationToken).ConfigureAwait(false);
+    // The transports' path: straight to the one async method (no wrapper layer to resume on every reply).
+    public ValueTask<HttpEngineResponse> SendAsync(HttpTarget target, HttpRequestFields fields, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
+        SendCoreAsync(((DirectHttpTarget)target).Encoded, fields, body, cancellationToken);
 
     public async ValueTask WarmUpAsync(int connections, CancellationToken cancellationToken)
     {
@@ -128,11 +128,17 @@ internal sealed class DirectHttpEngine : IHttpEngine
     /// <exception cref="Http1ProtocolException">The response was refused.</exception>
     /// <exception cref="ArgumentException">A header value was refused (nothing was sent).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
-    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     public async ValueTask<DirectHttpResponse> SendAsync(
         PreEncodedRequest request, HttpRequestFields headers, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        return (DirectHttpResponse)await SendCoreAsync(request, headers, body, cancellationToken).ConfigureAwait(false);
+    }
+
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
+    private async ValueTask<HttpEngineResponse> SendCoreAsync(
+        PreEncodedRequest request, HttpRequestFields headers, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
         for (int attempt = 0; ; attempt++)
         {
             Http1Connection connection = await Pool.LeaseAsync(cancellationToken).ConfigureAwait(false);

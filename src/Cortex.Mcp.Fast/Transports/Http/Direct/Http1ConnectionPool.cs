@@ -67,7 +67,7 @@ internal sealed class Http1ConnectionPool<TConnection> : IAsyncDisposable
         {
             // Cheap: one timer per endpoint, a look at the oldest idle connections a couple of times per idle timeout.
             TimeSpan period = idleTimeout / 2 < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : idleTimeout / 2;
-            _sweepTimer = timeProvider.CreateTimer(static state => ((Http1ConnectionPool<TConnection>)state!).SweepIdle(), this, period, period);
+            _sweepTimer = DetachedFlow.Start(() => timeProvider.CreateTimer(static state => ((Http1ConnectionPool<TConnection>)state!).SweepIdle(), this, period, period));
         }
     }
 
