@@ -14,6 +14,7 @@ public sealed record RunResult(
     double MaxMicros,
     double AllocatedBytesPerCall,
     double CpuMicrosPerCall,
+    double ServerCpuMicrosPerCall,
     double WorkItemsPerCall,
     double LockContentionsPerCall,
     long Errors,
@@ -24,13 +25,14 @@ public sealed record RunResult(
 /// for a fixed time. Client CPU comes from this process's CPU time (the service runs in another process);
 /// allocations from the runtime's precise allocation counter, so both are the client's alone (the loop itself
 /// allocates nothing per call). Thread-pool work items and lock contentions per call say where CPU beyond the
-/// wire goes: each work item is a hop between threads (and often an idle thread's spin and wake-up).
+/// wire goes: each work item is a hop between threads (and often an idle thread's spin and wake-up). The service's
+/// CPU per call says whether a client makes the server work harder (the two share the cores).
 /// </summary>
 public static class ClosedLoopRunner
 {
     private const long HighestTrackableMicros = 60_000_000;
 
-    public static async Task<RunResult> RunAsync(CallScenario scenario, int concurrency, TimeSpan warmup, TimeSpan duration, CancellationToken cancellationToken)
+    public static async Task<RunResult> RunAsync(CallScenario scenario, int concurrency, TimeSpan warmup, TimeSpan duration, Func<TimeSpan>? serverCpu, CancellationToken cancellationToken)
     {
         if (warmup > TimeSpan.Zero)
         {
@@ -41,6 +43,7 @@ public static class ClosedLoopRunner
         GC.WaitForPendingFinalizers();
         var process = Process.GetCurrentProcess();
         var cpuBefore = process.TotalProcessorTime;
+        var serverCpuBefore = serverCpu?.Invoke() ?? TimeSpan.Zero;
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var workItemsBefore = ThreadPool.CompletedWorkItemCount;
         var contentionsBefore = Monitor.LockContentionCount;
@@ -52,6 +55,7 @@ public static class ClosedLoopRunner
         var contentions = Monitor.LockContentionCount - contentionsBefore;
         process.Refresh();
         var cpu = process.TotalProcessorTime - cpuBefore;
+        var serverCpuUsed = (serverCpu?.Invoke() ?? TimeSpan.Zero) - serverCpuBefore;
 
         var histogram = new LongHistogram(HighestTrackableMicros, 3);
         long calls = 0, errors = 0;
@@ -73,6 +77,7 @@ public static class ClosedLoopRunner
             histogram.GetMaxValue(),
             (double)allocated / total,
             cpu.TotalMicroseconds / total,
+            serverCpu is null ? double.NaN : serverCpuUsed.TotalMicroseconds / total,
             (double)workItems / total,
             (double)contentions / total,
             errors,

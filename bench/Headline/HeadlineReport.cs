@@ -9,7 +9,7 @@ namespace Cortex.Mcp.Fast.Bench.Headline;
 public sealed record HeadlineReport(MachineInfo Machine, int Rounds, TimeSpan Duration, IReadOnlyList<ScenarioSummary> Scenarios, IReadOnlyList<SseResult> Sse, IReadOnlyList<BreakerResult> Breaker);
 
 /// <summary>Medians over the rounds of one scenario at one concurrency.</summary>
-public sealed record ScenarioSummary(string Name, string Baseline, int Concurrency, double CallsPerSecond, double P50Micros, double P90Micros, double P99Micros, double MaxMicros, double AllocatedBytesPerCall, double CpuMicrosPerCall, double WorkItemsPerCall, double LockContentionsPerCall, long Errors, IReadOnlyList<(double Percentile, double Micros)> Spectrum);
+public sealed record ScenarioSummary(string Name, string Baseline, int Concurrency, double CallsPerSecond, double P50Micros, double P90Micros, double P99Micros, double MaxMicros, double AllocatedBytesPerCall, double CpuMicrosPerCall, double ServerCpuMicrosPerCall, double WorkItemsPerCall, double LockContentionsPerCall, long Errors, double CpuVsBaselinePaired, double CpuVsFloorPaired, IReadOnlyList<(double Percentile, double Micros)> Spectrum);
 
 public static class HeadlineReportWriter
 {
@@ -19,14 +19,14 @@ public static class HeadlineReportWriter
     {
         var md = new StringBuilder();
         md.AppendLine("# Headline benchmark").AppendLine();
-        md.Append(s_inv, $"Machine: {report.Machine.Line}. Method: client and embedded test service in separate processes on loopback; ").Append(s_inv, $"each scenario closed-loop for {report.Duration.TotalSeconds:0.#} s per round, {report.Rounds} rounds interleaved; medians of the rounds. ").AppendLine("Client CPU and allocations are this process's own, per call; so are thread-pool work items (each a hop between threads) and Monitor lock contentions. Ratios compare with the named baseline at the same concurrency (×: higher is better for calls/s; lower is better for CPU and bytes).").AppendLine();
-        md.AppendLine("| scenario | C | calls/s | vs baseline | p50 µs | p90 µs | p99 µs | max µs | alloc B/call | vs baseline | CPU µs/call | vs baseline | CPU vs floor | pool items/call | lock waits/call | errors |");
-        md.AppendLine("|---|---:|---:|---|---:|---:|---:|---:|---:|---|---:|---|---|---:|---:|---:|");
+        md.Append(s_inv, $"Machine: {report.Machine.Line}. Method: client and embedded test service in separate processes on loopback; ").Append(s_inv, $"each scenario closed-loop for {report.Duration.TotalSeconds:0.#} s per round, {report.Rounds} rounds interleaved; medians of the rounds. ").AppendLine("Client CPU and allocations are this process's own, per call; so are thread-pool work items (each a hop between threads) and Monitor lock contentions. Ratios compare with the named baseline at the same concurrency (×: higher is better for calls/s; lower is better for CPU and bytes); the paired columns are the median of the per-round ratios (each round's runs are seconds apart, so drift between rounds cancels).").AppendLine();
+        md.AppendLine("| scenario | C | calls/s | vs baseline | p50 µs | p90 µs | p99 µs | max µs | alloc B/call | vs baseline | CPU µs/call | vs baseline | CPU vs floor | paired CPU vs baseline | paired CPU vs floor | server CPU µs/call | pool items/call | lock waits/call | errors |");
+        md.AppendLine("|---|---:|---:|---|---:|---:|---:|---:|---:|---|---:|---|---|---:|---:|---:|---:|---:|---:|");
         foreach (var s in report.Scenarios)
         {
             var b = report.Scenarios.FirstOrDefault(x => x.Name == s.Baseline && x.Concurrency == s.Concurrency);
             var floor = report.Scenarios.FirstOrDefault(x => x.Name == "raw-socket" && x.Concurrency == s.Concurrency);
-            md.Append(s_inv, $"| {s.Name} | {s.Concurrency} | {s.CallsPerSecond:N0} | {Ratio(s.CallsPerSecond, b?.CallsPerSecond, s, b)} | {s.P50Micros:N0} | {s.P90Micros:N0} | {s.P99Micros:N0} | {s.MaxMicros:N0} | {s.AllocatedBytesPerCall:N0} | {Ratio(s.AllocatedBytesPerCall, b?.AllocatedBytesPerCall, s, b)} | {s.CpuMicrosPerCall:N1} | {Ratio(s.CpuMicrosPerCall, b?.CpuMicrosPerCall, s, b)} | {Ratio(s.CpuMicrosPerCall, floor?.CpuMicrosPerCall, s, floor)} | {s.WorkItemsPerCall:0.00} | {s.LockContentionsPerCall:0.000} | {s.Errors} |").AppendLine();
+            md.Append(s_inv, $"| {s.Name} | {s.Concurrency} | {s.CallsPerSecond:N0} | {Ratio(s.CallsPerSecond, b?.CallsPerSecond, s, b)} | {s.P50Micros:N0} | {s.P90Micros:N0} | {s.P99Micros:N0} | {s.MaxMicros:N0} | {s.AllocatedBytesPerCall:N0} | {Ratio(s.AllocatedBytesPerCall, b?.AllocatedBytesPerCall, s, b)} | {s.CpuMicrosPerCall:N1} | {Ratio(s.CpuMicrosPerCall, b?.CpuMicrosPerCall, s, b)} | {Ratio(s.CpuMicrosPerCall, floor?.CpuMicrosPerCall, s, floor)} | {Paired(s.CpuVsBaselinePaired)} | {Paired(s.CpuVsFloorPaired)} | {s.ServerCpuMicrosPerCall:N1} | {s.WorkItemsPerCall:0.00} | {s.LockContentionsPerCall:0.000} | {s.Errors} |").AppendLine();
         }
 
         if (report.Sse.Count > 0)
@@ -77,6 +77,21 @@ public static class HeadlineReportWriter
                 w.WriteNumber("max_us", Math.Round(s.MaxMicros, 1));
                 w.WriteNumber("alloc_bytes_per_call", Math.Round(s.AllocatedBytesPerCall, 1));
                 w.WriteNumber("cpu_us_per_call", Math.Round(s.CpuMicrosPerCall, 2));
+                if (!double.IsNaN(s.CpuVsBaselinePaired))
+                {
+                    w.WriteNumber("cpu_vs_baseline_paired", Math.Round(s.CpuVsBaselinePaired, 3));
+                }
+
+                if (!double.IsNaN(s.CpuVsFloorPaired))
+                {
+                    w.WriteNumber("cpu_vs_floor_paired", Math.Round(s.CpuVsFloorPaired, 3));
+                }
+
+                if (!double.IsNaN(s.ServerCpuMicrosPerCall))
+                {
+                    w.WriteNumber("server_cpu_us_per_call", Math.Round(s.ServerCpuMicrosPerCall, 2));
+                }
+
                 w.WriteNumber("pool_work_items_per_call", Math.Round(s.WorkItemsPerCall, 3));
                 w.WriteNumber("lock_contentions_per_call", Math.Round(s.LockContentionsPerCall, 4));
                 w.WriteNumber("errors", s.Errors);
@@ -119,6 +134,8 @@ public static class HeadlineReportWriter
             .Select(s => new PercentilePlot.Series(s.Name, s.Spectrum)).ToList();
         return PercentilePlot.Render($"Latency percentile spectrum, C={concurrency} ({report.Machine.Line})", series);
     }
+
+    private static string Paired(double ratio) => double.IsNaN(ratio) ? "" : ratio.ToString("0.00", s_inv) + "×";
 
     private static string Ratio(double value, double? baseline, ScenarioSummary scenario, ScenarioSummary? baselineScenario) =>
         baselineScenario is null || ReferenceEquals(scenario, baselineScenario) || baseline is null or 0

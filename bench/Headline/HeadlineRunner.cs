@@ -45,7 +45,7 @@ public static class HeadlineRunner
                 {
                     progress.Note($"warm-up · {name} C={concurrency}");
                     await using var scenario = await Scenarios.CreateAsync(name, endpoints, concurrency, cancellationToken).ConfigureAwait(false);
-                    await RunRoundAsync(scenario, concurrency, TimeSpan.Zero, settings.Warmup * 2, cancellationToken).ConfigureAwait(false);
+                    await RunRoundAsync(scenario, concurrency, TimeSpan.Zero, settings.Warmup * 2, null, cancellationToken).ConfigureAwait(false);
                 }
             }
 
@@ -53,7 +53,7 @@ public static class HeadlineRunner
             {
                 progress.Step($"round {round + 1}/{settings.Rounds} · {name} C={concurrency}");
                 await using var scenario = await Scenarios.CreateAsync(name, endpoints, concurrency, cancellationToken).ConfigureAwait(false);
-                var result = await RunRoundAsync(scenario, concurrency, settings.Warmup, settings.Duration, cancellationToken).ConfigureAwait(false);
+                var result = await RunRoundAsync(scenario, concurrency, settings.Warmup, settings.Duration, () => service.CpuTime, cancellationToken).ConfigureAwait(false);
                 Add(results, (name, concurrency), result);
             }
         }
@@ -90,11 +90,14 @@ public static class HeadlineRunner
                 }
 
                 var baseline = Scenarios.BaselineOf(name);
+                results.TryGetValue((baseline, c), out var baselineRuns);
+                results.TryGetValue(("raw-socket", c), out var floorRuns);
                 summaries.Add(new ScenarioSummary(
                     name, baseline, c,
                     Median(runs, r => r.CallsPerSecond), Median(runs, r => r.P50Micros), Median(runs, r => r.P90Micros),
                     Median(runs, r => r.P99Micros), runs.Max(r => r.MaxMicros), Median(runs, r => r.AllocatedBytesPerCall),
-                    Median(runs, r => r.CpuMicrosPerCall), Median(runs, r => r.WorkItemsPerCall), Median(runs, r => r.LockContentionsPerCall), runs.Sum(r => r.Errors),
+                    Median(runs, r => r.CpuMicrosPerCall), Median(runs, r => r.ServerCpuMicrosPerCall), Median(runs, r => r.WorkItemsPerCall), Median(runs, r => r.LockContentionsPerCall), runs.Sum(r => r.Errors),
+                    PairedCpuRatio(runs, baselineRuns), PairedCpuRatio(runs, floorRuns),
                     merged.TotalCount == 0 ? [] : PercentilePlot.Spectrum(p => merged.GetValueAtPercentile(p))));
             }
         }
@@ -106,12 +109,12 @@ public static class HeadlineRunner
     }
 
     /// <summary>One closed-loop run between the scenario's round hooks (process-wide listeners on only for it).</summary>
-    private static async Task<RunResult> RunRoundAsync(CallScenario scenario, int concurrency, TimeSpan warmup, TimeSpan duration, CancellationToken cancellationToken)
+    private static async Task<RunResult> RunRoundAsync(CallScenario scenario, int concurrency, TimeSpan warmup, TimeSpan duration, Func<TimeSpan>? serverCpu, CancellationToken cancellationToken)
     {
         await scenario.BeginRoundAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await ClosedLoopRunner.RunAsync(scenario, concurrency, warmup, duration, cancellationToken).ConfigureAwait(false);
+            return await ClosedLoopRunner.RunAsync(scenario, concurrency, warmup, duration, serverCpu, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -129,6 +132,15 @@ public static class HeadlineRunner
 
         list.Add(value);
     }
+
+    /// <summary>
+    /// The median over rounds of this scenario's CPU per call divided by <paramref name="reference"/>'s in the same
+    /// round (run seconds apart, so the machine's drift between rounds cancels out); NaN without a reference.
+    /// </summary>
+    private static double PairedCpuRatio(List<RunResult> runs, List<RunResult>? reference) =>
+        reference is null || reference.Count != runs.Count || ReferenceEquals(runs, reference)
+            ? double.NaN
+            : Median(runs.Zip(reference, (r, b) => r.CpuMicrosPerCall / b.CpuMicrosPerCall).ToList(), x => x);
 
     private static double Median<T>(IReadOnlyList<T> values, Func<T, double> selector)
     {

@@ -20,6 +20,16 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
+    /// <summary>Gets the CPU time the service process has used so far (what serving the client cost it).</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
     /// <summary>The official C# SDK server's stateless MCP endpoint, when started with <c>--sdk-server</c>.</summary>
     public Uri? SdkServerEndpoint { get; }
 

@@ -62,7 +62,7 @@ public sealed class HeadlineScenarioSmokeTests : IAsyncLifetime
         foreach (var name in new[] { "raw-socket", "raw-httpclient-mcp-sdkserver" })
         {
             await using var scenario = await Scenarios.CreateAsync(name, endpoints, 4, CancellationToken.None).WaitAsync(Bound);
-            var result = await ClosedLoopRunner.RunAsync(scenario, 4, TimeSpan.Zero, TimeSpan.FromMilliseconds(300), CancellationToken.None).WaitAsync(Bound);
+            var result = await ClosedLoopRunner.RunAsync(scenario, 4, TimeSpan.Zero, TimeSpan.FromMilliseconds(300), serverCpu: null, CancellationToken.None).WaitAsync(Bound);
             Assert.Equal(0, result.Errors);
             Assert.True(result.CallsPerSecond > 0, name);
         }
