@@ -23,7 +23,7 @@ public static partial class Scenarios
     [
         "cortex-rest", "cortex-rest-direct", "raw-httpclient", "raw-socket", "httpclient-polly", "cortex-mcp", "cortex-mcp-direct", "mcp-sdk",
         "cortex-mcp-sdkserver", "cortex-mcp-sdkserver-direct", "mcp-sdk-sdkserver", "raw-httpclient-mcp-sdkserver",
-        "cortex-rest-otel", "cortex-mcp-otel", "cortex-rest-direct-nohandoff",
+        "cortex-rest-otel", "cortex-mcp-otel", "cortex-rest-direct-nohandoff", "direct-engine",
     ];
 
     /// <summary>True for the contenders that call the official C# SDK server (the service process must host it).</summary>
@@ -36,6 +36,9 @@ public static partial class Scenarios
 
         // What the worker's hand-off of its thread to the caller saves: the same client with it turned off.
         "cortex-rest-direct-nohandoff" => "cortex-rest-direct",
+
+        // The direct engine alone, against the bare socket loop: what the HTTP/1.1 engine costs over the wire's floor.
+        "direct-engine" => "raw-socket",
         "cortex-mcp" => "mcp-sdk",
 
         // The goal for MCP on the direct engine: no more CPU per call than a raw HttpClient REST call.
@@ -55,6 +58,7 @@ public static partial class Scenarios
         "cortex-rest-direct-nohandoff" => await WithoutHandOffAsync(() => CortexScenario.CreateAsync(name, endpoints.RestBase, McpProtocol.Rest, HttpEngineKind.Direct, concurrency, cancellationToken)).ConfigureAwait(false),
         "raw-httpclient" => new RawHttpClientScenario(endpoints.RestBase, concurrency),
         "raw-socket" => new RawSocketScenario(endpoints.RestBase),
+        "direct-engine" => new DirectEngineScenario(endpoints.RestBase, concurrency),
         "httpclient-polly" => new PollyHttpClientScenario(endpoints.RestBase, concurrency),
         "cortex-mcp" => await CortexScenario.CreateAsync(name, endpoints.McpEndpoint, McpProtocol.StreamableHttp, HttpEngineKind.SocketsHttpHandler, concurrency, cancellationToken).ConfigureAwait(false),
         "cortex-mcp-direct" => await CortexScenario.CreateAsync(name, endpoints.McpEndpoint, McpProtocol.StreamableHttp, HttpEngineKind.Direct, concurrency, cancellationToken).ConfigureAwait(false),
