@@ -1,0 +1,3 @@
+wrk.method = "POST"
+wrk.body = '{"text":"hello from the bench","n":42}'
+wrk.headers["Content-Type"] = "application/json"
