@@ -93,6 +93,9 @@ public static partial class Scenarios
 
     private static readonly byte[] s_arguments = Encoding.UTF8.GetBytes(CallScenario.ArgumentsJson);
 
+    /// <summary>The embedded service's reply body to the echo call, byte for byte (what the hand-written contenders check).</summary>
+    private static readonly byte[] s_expectedEcho = [.. "{\"echo\":"u8, .. s_arguments, .. "}"u8];
+
     /// <summary>NetworkMcpClient with queue, breaker, retries and diagnostics on (the defaults).</summary>
     private sealed class CortexScenario : CallScenario
     {

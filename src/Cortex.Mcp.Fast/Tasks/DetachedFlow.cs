@@ -4,7 +4,8 @@ namespace Cortex.Mcp.Fast.Tasks;
 /// Starts work that outlives the caller who happens to start it — a service's worker loops, a shared stream's read
 /// loop, a pool's timer — without that caller's <see cref="ExecutionContext"/>. Otherwise its async-locals (an
 /// Activity, a logging scope, an ASP.NET request's context) would be kept alive, and seen by every later caller's
-/// work, for the life of the service; and each continuation of such a loop would switch contexts for nothing.
+/// work, for the life of the service. Start loops through <see cref="Task.Run(Func{Task})"/> inside it, so that even
+/// their first synchronous part runs on a thread-pool thread in the default context.
 /// </summary>
 internal static class DetachedFlow
 {

@@ -288,7 +288,7 @@ internal sealed class SubscriptionHub
 
         public bool ReopenWithoutEventId => true;
 
-        public void Start() => _ = DetachedFlow.Start(RunAsync); // shared by every subscriber, owned by none
+        public void Start() => _ = DetachedFlow.Start(() => Task.Run(RunAsync)); // shared by every subscriber, owned by none
 
         public IHttpEngine Engine => hub._exchange!.Engine;
 
